@@ -1,0 +1,305 @@
+"""The decoder recipe: a frozen, validated description of one decoder-only transformer.
+
+A recipe is plain data in the ``decoder-recipe/1`` schema. Each component (positions,
+feed-forward, norm) is an object with a ``kind`` and that kind's own settings, so a recipe
+reads as a list of choices. Everything derived from the choices (``head_dim``, the
+feed-forward width, the attention kind, the rotary width) is computed here, once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Mapping
+
+SCHEMA = "decoder-recipe/1"
+PRESET_DIR = Path(__file__).resolve().parent.parent / "presets"
+
+# Settings each component kind accepts, with their defaults. The model registries map the same
+# kind strings to classes; a test keeps the two in step.
+POSITION_KINDS: dict[str, dict[str, Any]] = {
+    "learned": {"offset": 0},
+    "sinusoidal": {},
+    "relative": {"num_buckets": 32, "max_distance": 128},
+    "alibi": {},
+    "rope": {"theta": 10000.0, "fraction": 1.0},
+    "xpos": {"theta": 10000.0, "scale_base": 512.0},
+}
+FEED_FORWARD_KINDS: dict[str, dict[str, Any]] = {
+    "sigmoid": {},
+    "gelu": {"approximate": "none"},
+    "relu": {},
+    "swiglu": {"multiple_of": 256, "multiplier": 1.0},
+    "geglu": {"approximate": "tanh", "multiple_of": 256, "multiplier": 1.0},
+}
+GATED_FEED_FORWARDS = ("swiglu", "geglu")
+NORM_KINDS: dict[str, dict[str, Any]] = {
+    "layernorm": {"eps": 1e-5, "bias": True, "affine": True},
+    "rmsnorm": {"eps": 1e-6, "unit_offset": False},
+}
+BIAS_DEFAULTS = {"qkv": False, "attn_out": False, "mlp": False, "lm_head": False}
+GELU_APPROXIMATIONS = ("none", "tanh")
+
+
+class ConfigError(ValueError):
+    """A recipe value that cannot build a model; the message names the field and what is allowed."""
+
+
+def _fail(field_name: str, value: Any, allowed: str) -> ConfigError:
+    return ConfigError(f"invalid {field_name}={value!r}: {allowed}")
+
+
+def _check_int(name: str, value: Any, minimum: int = 1) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise _fail(name, value, f"expected an integer >= {minimum}")
+    if value < minimum:
+        raise _fail(name, value, f"expected an integer >= {minimum}")
+    return value
+
+
+def _check_float(name: str, value: Any, minimum: float | None = None, exclusive: bool = True) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise _fail(name, value, "expected a finite number")
+    if minimum is not None and (value <= minimum if exclusive else value < minimum):
+        sign = ">" if exclusive else ">="
+        raise _fail(name, value, f"expected a number {sign} {minimum}")
+    return float(value)
+
+
+def _check_bool(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _fail(name, value, "expected true or false")
+    return value
+
+
+def _component(name: str, value: Any, kinds: Mapping[str, dict[str, Any]]) -> dict[str, Any]:
+    """Validate a component object's kind and keys and fill in the kind's defaults."""
+    if isinstance(value, str):
+        value = {"kind": value}
+    if not isinstance(value, Mapping):
+        raise _fail(name, value, f"expected an object with a 'kind' (one of {', '.join(kinds)})")
+    kind = value.get("kind")
+    if kind not in kinds:
+        raise _fail(f"{name}.kind", kind, f"expected one of {', '.join(kinds)}")
+    defaults = kinds[kind]
+    unknown = sorted(set(value) - set(defaults) - {"kind"})
+    if unknown:
+        allowed = ", ".join(defaults) or "no settings"
+        raise _fail(f"{name}.{unknown[0]}", value[unknown[0]], f"unknown setting for kind '{kind}' (allowed: {allowed})")
+    return {"kind": kind, **defaults, **{k: v for k, v in value.items() if k != "kind"}}
+
+
+def _check_position(p: dict[str, Any]) -> None:
+    kind = p["kind"]
+    if kind == "learned":
+        _check_int("position.offset", p["offset"], minimum=0)
+    if kind == "relative":
+        _check_int("position.num_buckets", p["num_buckets"], minimum=2)
+        _check_int("position.max_distance", p["max_distance"], minimum=1)
+        if p["num_buckets"] // 2 >= p["max_distance"]:
+            raise _fail("position.max_distance", p["max_distance"],
+                        f"must exceed num_buckets // 2 = {p['num_buckets'] // 2}, or the log-spaced buckets are empty")
+    if kind in ("rope", "xpos"):
+        _check_float("position.theta", p["theta"], minimum=1.0)
+    if kind == "rope":
+        fraction = _check_float("position.fraction", p["fraction"], minimum=0.0)
+        if fraction > 1.0:
+            raise _fail("position.fraction", fraction, "expected a share of head_dim in (0, 1]")
+    if kind == "xpos":
+        _check_float("position.scale_base", p["scale_base"], minimum=0.0)
+
+
+def _check_feed_forward(f: dict[str, Any]) -> None:
+    if "approximate" in f and f["approximate"] not in GELU_APPROXIMATIONS:
+        raise _fail("feed_forward.approximate", f["approximate"], "expected 'none' (exact erf) or 'tanh'")
+    if f["kind"] in GATED_FEED_FORWARDS:
+        _check_int("feed_forward.multiple_of", f["multiple_of"])
+        _check_float("feed_forward.multiplier", f["multiplier"], minimum=0.0)
+
+
+def _check_norm(n: dict[str, Any]) -> None:
+    _check_float("norm.eps", n["eps"], minimum=0.0)
+    for key in ("bias", "affine", "unit_offset"):
+        if key in n:
+            _check_bool(f"norm.{key}", n[key])
+    if n["kind"] == "layernorm" and n["bias"] and not n["affine"]:
+        raise _fail("norm.bias", True, "a LayerNorm without affine weights has no bias either; set bias to false")
+
+
+def gated_width(d_model: int, multiple_of: int, multiplier: float) -> int:
+    """Return Llama's gated feed-forward width: 2/3 of 4·d, times a multiplier, rounded up."""
+    hidden = int(2 * 4 * d_model / 3)
+    hidden = int(multiplier * hidden)
+    return multiple_of * math.ceil(hidden / multiple_of)
+
+
+@dataclass(frozen=True)
+class DecoderConfig:
+    """A decoder-only transformer recipe in the ``decoder-recipe/1`` schema."""
+
+    name: str = "custom"
+    vocab_size: int = 50257
+    max_seq_len: int = 1024
+    n_layer: int = 12
+    d_model: int = 768
+    n_head: int = 12
+    n_kv_head: int | None = None
+    head_dim: int | None = None
+    d_ff: int | None = None
+    position: dict = field(default_factory=lambda: {"kind": "learned"})
+    feed_forward: dict = field(default_factory=lambda: {"kind": "gelu"})
+    norm: dict = field(default_factory=lambda: {"kind": "layernorm"})
+    bias: dict = field(default_factory=dict)
+    tie_embeddings: bool = True
+    parallel_residual: bool = False
+    # One norm feeds both branches of a parallel block (Falcon-7B, Phi-2) instead of one each.
+    shared_block_norm: bool = False
+    # A norm on the token embeddings before the first block (BLOOM).
+    embedding_norm: bool = False
+    # The token embeddings are multiplied by this (Gemma uses sqrt(d_model)); null means 1.
+    embedding_scale: float | None = None
+    dropout: float = 0.0
+    description: str = ""
+    schema: str = SCHEMA
+
+    def __post_init__(self) -> None:
+        set_ = lambda key, value: object.__setattr__(self, key, value)  # noqa: E731 (frozen)
+
+        if self.schema != SCHEMA:
+            raise _fail("schema", self.schema, f"expected '{SCHEMA}'")
+        if not isinstance(self.name, str) or not self.name:
+            raise _fail("name", self.name, "expected a non-empty string")
+        if not isinstance(self.description, str):
+            raise _fail("description", self.description, "expected a string")
+        for key in ("vocab_size", "max_seq_len", "n_layer", "d_model", "n_head"):
+            _check_int(key, getattr(self, key))
+        if self.n_kv_head is None:
+            set_("n_kv_head", self.n_head)
+        _check_int("n_kv_head", self.n_kv_head)
+        if self.head_dim is not None:
+            _check_int("head_dim", self.head_dim)
+        if self.d_ff is not None:
+            _check_int("d_ff", self.d_ff)
+        for key in ("tie_embeddings", "parallel_residual", "shared_block_norm", "embedding_norm"):
+            _check_bool(key, getattr(self, key))
+        dropout = _check_float("dropout", self.dropout, minimum=0.0, exclusive=False)
+        if dropout >= 1.0:
+            raise _fail("dropout", dropout, "expected a probability in [0, 1)")
+        if self.embedding_scale is not None:
+            set_("embedding_scale", _check_float("embedding_scale", self.embedding_scale, minimum=0.0))
+
+        set_("position", _component("position", self.position, POSITION_KINDS))
+        set_("feed_forward", _component("feed_forward", self.feed_forward, FEED_FORWARD_KINDS))
+        set_("norm", _component("norm", self.norm, NORM_KINDS))
+        _check_position(self.position)
+        _check_feed_forward(self.feed_forward)
+        _check_norm(self.norm)
+
+        if not isinstance(self.bias, Mapping):
+            raise _fail("bias", self.bias, f"expected an object with keys {', '.join(BIAS_DEFAULTS)}")
+        unknown = sorted(set(self.bias) - set(BIAS_DEFAULTS))
+        if unknown:
+            raise _fail(f"bias.{unknown[0]}", self.bias[unknown[0]], f"unknown key (allowed: {', '.join(BIAS_DEFAULTS)})")
+        set_("bias", {**BIAS_DEFAULTS, **self.bias})
+        for key, value in self.bias.items():
+            _check_bool(f"bias.{key}", value)
+
+        if self.head_dim is None and self.d_model % self.n_head:
+            raise _fail("n_head", self.n_head,
+                        f"must divide d_model={self.d_model} unless head_dim is set explicitly")
+        if self.n_kv_head > self.n_head or self.n_head % self.n_kv_head:
+            raise _fail("n_kv_head", self.n_kv_head,
+                        f"must divide n_head={self.n_head} (n_head for MHA, 1 for MQA, a divisor between for GQA)")
+        if self.position["kind"] in ("rope", "xpos") and self.rotary_dim % 2:
+            raise _fail("position", self.position,
+                        f"the rotary width {self.rotary_dim} is odd; RoPE rotates pairs of dimensions")
+        if self.position["kind"] == "rope" and self.rotary_dim == 0:
+            raise _fail("position.fraction", self.position["fraction"], f"rotates no dimension of head_dim={self.resolved_head_dim}")
+        if self.shared_block_norm and not self.parallel_residual:
+            raise _fail("shared_block_norm", True, "only a parallel block (parallel_residual=true) can share one norm")
+        if self.position["kind"] == "sinusoidal" and self.d_model % 2:
+            raise _fail("d_model", self.d_model, "sinusoidal positions need an even d_model (sin/cos pairs)")
+
+    # Derived values -------------------------------------------------------------------
+
+    @property
+    def resolved_head_dim(self) -> int:
+        return self.head_dim if self.head_dim is not None else self.d_model // self.n_head
+
+    @property
+    def resolved_d_ff(self) -> int:
+        if self.d_ff is not None:
+            return self.d_ff
+        ff = self.feed_forward
+        if ff["kind"] in GATED_FEED_FORWARDS:
+            return gated_width(self.d_model, ff["multiple_of"], ff["multiplier"])
+        return 4 * self.d_model
+
+    @property
+    def attention_kind(self) -> str:
+        if self.n_kv_head == self.n_head:
+            return "MHA"
+        return "MQA" if self.n_kv_head == 1 else "GQA"
+
+    @property
+    def rotary_dim(self) -> int:
+        """Return the number of head dimensions that RoPE or xPos rotates (0 for other positions)."""
+        kind = self.position["kind"]
+        if kind == "rope":
+            return int(self.position["fraction"] * self.resolved_head_dim)
+        if kind == "xpos":
+            return self.resolved_head_dim
+        return 0
+
+    @property
+    def is_gated(self) -> bool:
+        return self.feed_forward["kind"] in GATED_FEED_FORWARDS
+
+    # Serialisation ----------------------------------------------------------------------
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> "DecoderConfig":
+        if not isinstance(data, Mapping):
+            raise _fail("recipe", type(data).__name__, "expected a JSON object")
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise _fail(unknown[0], data[unknown[0]], f"unknown key (allowed: {', '.join(sorted(known))})")
+        return cls(**dict(data))
+
+    def to_dict(self, resolve: bool = False) -> dict[str, Any]:
+        d = {f.name: getattr(self, f.name) for f in fields(self)}
+        d = json.loads(json.dumps(d))  # deep copy, so callers cannot change this frozen recipe
+        if resolve:
+            d["head_dim"] = self.resolved_head_dim
+            d["d_ff"] = self.resolved_d_ff
+        return d
+
+    def to_json(self, resolve: bool = False) -> str:
+        """Return the recipe as JSON with sorted keys, so the same recipe gives the same bytes."""
+        return json.dumps(self.to_dict(resolve=resolve), sort_keys=True, indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> "DecoderConfig":
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"invalid recipe JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_preset(cls, name: str) -> "DecoderConfig":
+        path = PRESET_DIR / f"{name}.json"
+        if not isinstance(name, str) or "/" in name or not path.is_file():
+            raise _fail("preset", name, f"not found; available presets: {', '.join(list_presets())}")
+        return cls.from_json(path.read_text())
+
+    def replace(self, **changes: Any) -> "DecoderConfig":
+        """Return a validated copy with some top-level fields changed."""
+        return DecoderConfig.from_dict({**self.to_dict(), **changes})
+
+
+def list_presets() -> list[str]:
+    return sorted(p.stem for p in PRESET_DIR.glob("*.json"))
