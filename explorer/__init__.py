@@ -1,0 +1,1 @@
+"""Measurement and comparison of decoder recipes. Imports model/, never Streamlit."""
