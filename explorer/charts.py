@@ -1,0 +1,161 @@
+"""Plotly figures for comparing recipes, built from explorer's numbers (no Streamlit here).
+
+Each figure function takes the recipe labels and numbers already measured by ``explorer``
+(``Report.to_dict()`` or the closed forms) and only draws them. The ``*_curves`` helpers call
+explorer's closed forms over a range of context lengths.
+"""
+
+from __future__ import annotations
+
+from typing import Mapping, Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from model import DecoderConfig
+
+# Contexts for the curves: powers of two from 128 tokens to 1M tokens.
+CONTEXTS = [2**k for k in range(7, 21)]
+
+# Nominal memory of common accelerators in decimal GB as sold; the usable part is a little
+# smaller because the runtime and the CUDA context take some.
+GPU_MEMORY_GB = {
+    "NVIDIA L4 (24 GB)": 24,
+    "NVIDIA RTX 4090 (24 GB)": 24,
+    "NVIDIA A100 (40 GB)": 40,
+    "NVIDIA A100 (80 GB)": 80,
+    "NVIDIA H100 (80 GB)": 80,
+    "NVIDIA H200 (141 GB)": 141,
+}
+
+COMPONENT_ORDER = ["embedding", "position", "attention", "feed_forward", "norm", "output_head"]
+PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
+
+
+def _ordered(keys: Sequence[str]) -> list[str]:
+    known = [k for k in COMPONENT_ORDER if k in keys]
+    return known + sorted(k for k in keys if k not in COMPONENT_ORDER)
+
+
+def _stacked_components(labels: Sequence[str], parts: Sequence[Mapping[str, float]], y_title: str, hover_unit: str) -> go.Figure:
+    fig = go.Figure()
+    keys = _ordered({k for p in parts for k in p})
+    for key in keys:
+        values = [p.get(key, 0) for p in parts]
+        fig.add_bar(name=key.replace("_", " "), x=list(labels), y=values,
+                    hovertemplate=f"%{{x}}<br>{key.replace('_', ' ')}: %{{y:,.0f}} {hover_unit}<extra></extra>")
+    fig.update_layout(barmode="stack", yaxis_title=y_title, legend_title="component", margin={"t": 30})
+    return fig
+
+
+def params_by_component(labels: Sequence[str], reports: Sequence[Mapping]) -> go.Figure:
+    """Stacked bars of unique parameters per component (a tied matrix counts once)."""
+    parts = [r["params"]["by_component"] for r in reports]
+    return _stacked_components(labels, parts, "parameters", "params")
+
+
+def flops_by_component(labels: Sequence[str], reports: Sequence[Mapping]) -> go.Figure:
+    """Stacked bars of forward FLOPs per component (2 FLOPs per multiply-add)."""
+    parts = [r["flops"]["by_component"] for r in reports]
+    return _stacked_components(labels, parts, "FLOPs per forward (2 per multiply-add)", "FLOPs")
+
+
+def memory_breakdown(labels: Sequence[str], reports: Sequence[Mapping]) -> go.Figure:
+    """Stacked bars of weights, KV cache and peak activations, in GiB.
+
+    An activation peak that was not measured is left out of the bar and named in the hover text,
+    never drawn as 0.
+    """
+    fig = go.Figure()
+    for key, name in (("weights_bytes", "weights"), ("kv_cache_bytes", "KV cache"), ("activation_peak_bytes", "activations (peak)")):
+        values = [r["memory"].get(key) for r in reports]
+        text = ["not measured" if v is None else "" for v in values]
+        fig.add_bar(name=name, x=list(labels), y=[None if v is None else v / 2**30 for v in values], hovertext=text,
+                    hovertemplate=f"%{{x}}<br>{name}: %{{y:.3f}} GiB %{{hovertext}}<extra></extra>")
+    fig.update_layout(barmode="stack", yaxis_title="memory (GiB)", legend_title="part", margin={"t": 30})
+    return fig
+
+
+def kv_cache_curves(configs: Sequence[DecoderConfig], batch: int, dtype: str, contexts: Sequence[int] = CONTEXTS) -> list[list[int]]:
+    """KV-cache bytes of each recipe for ``batch`` sequences at each context length."""
+    from explorer.memory import kv_cache_bytes
+
+    return [[kv_cache_bytes(c, tokens, batch, dtype) for tokens in contexts] for c in configs]
+
+
+def decode_flops_curves(configs: Sequence[DecoderConfig], contexts: Sequence[int] = CONTEXTS) -> list[list[int]]:
+    """FLOPs to decode one token of one sequence at each context length."""
+    from explorer.flops.closed_form import decode_flops
+
+    return [[decode_flops(c, context, 1) for context in contexts] for c in configs]
+
+
+def context_limit(gpu_bytes: float, weights_bytes: float, kv_bytes_per_context_token: float) -> float | None:
+    """Return the context at which weights plus KV cache fill ``gpu_bytes``; None if weights alone do."""
+    room = gpu_bytes - weights_bytes
+    if room <= 0 or kv_bytes_per_context_token <= 0:
+        return None
+    return room / kv_bytes_per_context_token
+
+
+def kv_cache_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]], contexts: Sequence[int] = CONTEXTS,
+                        gpu: str | None = None, weights_bytes: Sequence[float] = (), batch: int = 1) -> go.Figure:
+    """Log-log lines of KV-cache memory against context, with where each recipe fills ``gpu``."""
+    fig = go.Figure()
+    for i, (label, curve) in enumerate(zip(labels, curves)):
+        fig.add_scatter(x=list(contexts), y=[b / 2**30 for b in curve], mode="lines+markers", name=label,
+                        line={"color": PALETTE[i % len(PALETTE)]},
+                        hovertemplate=f"{label}<br>%{{x:,}} tokens: %{{y:.3g}} GiB<extra></extra>")
+    if gpu is not None:
+        gpu_bytes = GPU_MEMORY_GB[gpu] * 1e9
+        fig.add_hline(y=gpu_bytes / 2**30, line_dash="dot", line_color="#444",
+                      annotation_text=f"{gpu} memory", annotation_position="top left")
+        for i, (label, curve, weights) in enumerate(zip(labels, curves, weights_bytes)):
+            per_token = curve[-1] / contexts[-1]  # the KV cache grows linearly with context
+            limit = context_limit(gpu_bytes, weights, per_token)
+            if limit is None:
+                fig.add_annotation(text=f"{label}: weights alone exceed {gpu}", xref="paper", yref="paper",
+                                   x=0.01, y=0.9 - 0.07 * i, showarrow=False, font={"color": PALETTE[i % len(PALETTE)]})
+                continue
+            if contexts[0] <= limit <= contexts[-1]:
+                fig.add_vline(x=limit, line_dash="dash", line_color=PALETTE[i % len(PALETTE)])
+                fig.add_scatter(x=[limit], y=[(gpu_bytes - weights) / 2**30], mode="markers", showlegend=False,
+                                marker={"symbol": "x", "size": 12, "color": PALETTE[i % len(PALETTE)]},
+                                hovertemplate=f"{label}: weights + KV cache fill {gpu} at %{{x:,.0f}} tokens<extra></extra>")
+    fig.update_xaxes(type="log", title=f"context length (tokens per sequence, batch {batch})")
+    fig.update_yaxes(type="log", title="KV cache (GiB)")
+    fig.update_layout(margin={"t": 30}, legend_title="recipe")
+    return fig
+
+
+def flops_per_token_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]], contexts: Sequence[int] = CONTEXTS) -> go.Figure:
+    """Lines of FLOPs per decoded token against the context already in the KV cache."""
+    fig = go.Figure()
+    for i, (label, curve) in enumerate(zip(labels, curves)):
+        fig.add_scatter(x=list(contexts), y=list(curve), mode="lines+markers", name=label,
+                        line={"color": PALETTE[i % len(PALETTE)]},
+                        hovertemplate=f"{label}<br>context %{{x:,}}: %{{y:.4g}} FLOPs<extra></extra>")
+    fig.update_xaxes(type="log", title="context length (tokens in the KV cache)")
+    fig.update_yaxes(type="log", title="FLOPs per decoded token (2 per multiply-add)")
+    fig.update_layout(margin={"t": 30}, legend_title="recipe")
+    return fig
+
+
+def latency_vs_seq_len(labels: Sequence[str], points: Sequence[Mapping[int, Mapping]], device: str = "") -> go.Figure:
+    """Measured prefill time and decode time per token against sequence length.
+
+    ``points[i]`` maps a sequence length to that run's latency dict (``prefill_ms``,
+    ``decode_ms_per_token``); incomplete runs are not passed in.
+    """
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("prefill (whole prompt)", "decode (one token, cached)"))
+    for i, (label, by_len) in enumerate(zip(labels, points)):
+        lengths = sorted(by_len)
+        colour = PALETTE[i % len(PALETTE)]
+        for col, key in ((1, "prefill_ms"), (2, "decode_ms_per_token")):
+            fig.add_scatter(x=lengths, y=[by_len[n][key] for n in lengths], mode="lines+markers", name=label,
+                            line={"color": colour}, showlegend=col == 1, legendgroup=label, row=1, col=col,
+                            hovertemplate=f"{label}<br>%{{x}} tokens: %{{y:.3g}} ms<extra></extra>")
+    fig.update_xaxes(type="log", title="sequence length (tokens)")
+    fig.update_yaxes(title="ms" + (f" on {device}" if device else ""))
+    fig.update_layout(margin={"t": 40}, legend_title="recipe")
+    return fig

@@ -1,0 +1,152 @@
+"""The Compare tab: metric cards, the comparison table, the charts and the layer diagrams.
+
+Numbers come from ``explorer.measure`` through the cached calls in ``results``; this module only
+lays them out. Differences are relative to the first valid recipe.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import streamlit as st
+
+from explorer.ui import format as fmt
+from model import DecoderConfig
+
+from .results import WorkloadChoice
+
+
+@dataclass
+class Entry:
+    """One recipe column: its label, config, measured report and latency (or why not)."""
+
+    label: str
+    config: DecoderConfig
+    report: dict | None = None
+    error: str | None = None
+    latency: dict | None = None  # the complete latency at the workload's length, else None
+    latency_points: dict = field(default_factory=dict)  # seq_len -> complete latency dict
+
+
+@dataclass(frozen=True)
+class Metric:
+    name: str
+    value: Callable[[Entry], float | None]
+    format: Callable[[Any], str]
+    help: Callable[[Entry], str]
+    lower_is_better: bool = True
+    timed: bool = False  # a latency, which exists only when timing is on and complete
+
+
+def _get(entry: Entry, *path: str) -> Any:
+    data: Any = entry.report
+    for key in path:
+        if not isinstance(data, dict):
+            return None
+        data = data.get(key)
+    return data
+
+
+def _macs_help(flops_value: float | None, what: str) -> str:
+    if flops_value is None:
+        return f"{what}: not measured."
+    return (f"{what}: {flops_value:,.0f} FLOPs = {flops_value / 2:,.0f} MACs (multiply-adds). "
+            "FLOPs count 2 per multiply-add.")
+
+
+def _latency(key: str) -> Callable[[Entry], float | None]:
+    return lambda e: None if e.latency is None else e.latency.get(key)
+
+
+def metrics(choice: WorkloadChoice) -> list[Metric]:
+    tokens = f"{choice.batch} × {choice.seq_len} tokens"
+    return [
+        Metric("Parameters (total)", lambda e: _get(e, "params", "total"), fmt.count,
+               lambda e: "Unique parameters: a tied embedding and head count once.", lower_is_better=False),
+        Metric("Parameters (non-embedding)", lambda e: _get(e, "params", "non_embedding"), fmt.count,
+               lambda e: "Total minus the token embedding, an untied head and a learned position table.",
+               lower_is_better=False),
+        Metric("FLOPs per forward", lambda e: _get(e, "flops", "forward"), fmt.flops,
+               lambda e: _macs_help(_get(e, "flops", "forward"), f"One forward over {tokens}, logits at every "
+                                    f"position, attention counted {choice.attention}")),
+        Metric("FLOPs per decoded token", lambda e: _get(e, "flops", "decode_token"), fmt.flops,
+               lambda e: _macs_help(_get(e, "flops", "decode_token"),
+                                    f"One new token per sequence at context {choice.seq_len} with a KV cache")),
+        Metric("Weights memory", lambda e: _get(e, "memory", "weights_bytes"), fmt.nbytes,
+               lambda e: f"Every unique parameter at {choice.dtype}."),
+        Metric("KV cache", lambda e: _get(e, "memory", "kv_cache_bytes"), fmt.nbytes,
+               lambda e: f"Keys and values of every layer for {tokens} at {choice.dtype}."),
+        Metric("Prefill latency", _latency("prefill_ms"), fmt.millis,
+               lambda e: f"Measured: one forward over {tokens} on {choice.device}, median of repeats.", timed=True),
+        Metric("Decode latency per token", _latency("decode_ms_per_token"), fmt.millis,
+               lambda e: f"Measured: one cached decode step at context {choice.seq_len} on {choice.device}.", timed=True),
+    ]
+
+
+def _delta(value: float | None, reference: float | None, is_reference: bool) -> str | None:
+    return None if is_reference else fmt.relative_change(value, reference)
+
+
+def _value_text(metric: Metric, entry: Entry, choice: WorkloadChoice) -> str:
+    value = metric.value(entry)
+    if value is None and metric.timed:
+        return "timing off" if not choice.latency else "not measured"
+    return metric.format(value)
+
+
+def render_cards(entries: list[Entry], choice: WorkloadChoice) -> None:
+    """Draw one column of metric cards per recipe, with the change from the first recipe."""
+    measured = [e for e in entries if e.report is not None]
+    reference = measured[0] if measured else None
+    columns = st.columns(len(entries))
+    for column, entry in zip(columns, entries):
+        with column:
+            st.markdown(f"**{entry.label}**")
+            if entry.report is None:
+                st.error(entry.error or "not measured")
+                continue
+            for metric in metrics(choice):
+                value = metric.value(entry)
+                delta = _delta(value, metric.value(reference), entry is reference)
+                colour = "inverse" if metric.lower_is_better else "off"
+                st.metric(metric.name, _value_text(metric, entry, choice), delta=delta, delta_color=colour,
+                          help=metric.help(entry))
+
+
+def comparison_rows(entries: list[Entry], choice: WorkloadChoice) -> list[dict[str, str]]:
+    """Rows of the comparison table: one per metric, a value and a change column per recipe."""
+    measured = [e for e in entries if e.report is not None]
+    rows = []
+    for metric in metrics(choice):
+        row = {"metric": metric.name}
+        for entry in entries:
+            if entry.report is None:
+                row[entry.label] = "invalid or failed"
+                continue
+            row[entry.label] = _value_text(metric, entry, choice)
+            if measured and entry is not measured[0]:
+                row[f"{entry.label} vs {measured[0].label}"] = fmt.relative_change(metric.value(entry), metric.value(measured[0])) or "–"
+        rows.append(row)
+    return rows
+
+
+def conventions(choice: WorkloadChoice, entries: list[Entry]) -> str:
+    stated = {_get(e, "flops", "convention") for e in entries} - {None}
+    text = (f"Workload: batch {choice.batch}, sequence length {choice.seq_len}, {choice.dtype} on {choice.device}. "
+            f"FLOPs count 2 per multiply-add (MACs are half); attention scores are counted "
+            f"{'for the full square' if choice.attention == 'full' else 'for the causal half only'}. "
+            "Memory uses binary units (1 GiB = 2³⁰ bytes); counts use decimal prefixes (M = 10⁶, B = 10⁹).")
+    if stated:
+        text += " Counter convention: " + "; ".join(sorted(str(s) for s in stated)) + "."
+    return text
+
+
+def render_table(entries: list[Entry], choice: WorkloadChoice) -> None:
+    st.dataframe(comparison_rows(entries, choice), hide_index=True, width="stretch", key="compare_table")
+    st.caption(conventions(choice, entries))
+    for entry in entries:
+        unsupported = _get(entry, "flops", "unsupported_ops")
+        if unsupported:
+            st.warning(f"{entry.label}: operators no FLOP counter priced, left out of the FLOPs: "
+                       f"{', '.join(map(str, unsupported))}")
