@@ -81,7 +81,7 @@ def _component(name: str, value: Any, kinds: Mapping[str, dict[str, Any]]) -> di
     if not isinstance(value, Mapping):
         raise _fail(name, value, f"expected an object with a 'kind' (one of {', '.join(kinds)})")
     kind = value.get("kind")
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         raise _fail(f"{name}.kind", kind, f"expected one of {', '.join(kinds)}")
     defaults = kinds[kind]
     unknown = sorted(set(value) - set(defaults) - {"kind"})
@@ -126,6 +126,32 @@ def _check_norm(n: dict[str, Any]) -> None:
             _check_bool(f"norm.{key}", n[key])
     if n["kind"] == "layernorm" and n["bias"] and not n["affine"]:
         raise _fail("norm.bias", True, "a LayerNorm without affine weights has no bias either; set bias to false")
+
+
+# A tensor's size in bytes must fit in int64, so at 8 bytes an element (float64) a weight holds at
+# most 2^60 elements. Building the module tree costs about a millisecond a layer even on the meta
+# device, so a layer count far beyond any published model (126 for Llama-3.1-405B) is rejected.
+MAX_TENSOR_ELEMENTS = 2**60
+MAX_LAYERS = 10_000
+
+
+def _check_buildable(config: "DecoderConfig") -> None:
+    """Reject sizes that validate one by one but give a tensor or a module tree too large to build."""
+    if config.n_layer > MAX_LAYERS:
+        raise _fail("n_layer", config.n_layer, f"expected at most {MAX_LAYERS} layers")
+    d, heads = config.d_model, config.resolved_head_dim * config.n_head
+    weights = (
+        ("vocab_size", config.vocab_size, config.vocab_size * d),
+        ("max_seq_len", config.max_seq_len, config.max_seq_len * d),
+        ("d_ff", config.d_ff, config.resolved_d_ff * d),
+        ("head_dim", config.head_dim, heads * d),
+    )
+    for name, value, elements in weights:
+        if elements > MAX_TENSOR_ELEMENTS:
+            if value is None:  # a derived width: d_model is the setting to lower
+                name, value = "d_model", d
+            raise _fail(name, value, f"with d_model={d} a weight would have {elements} elements, "
+                        f"more than the {MAX_TENSOR_ELEMENTS} a tensor can hold")
 
 
 def gated_width(d_model: int, multiple_of: int, multiplier: float) -> int:
@@ -221,6 +247,7 @@ class DecoderConfig:
             raise _fail("shared_block_norm", True, "only a parallel block (parallel_residual=true) can share one norm")
         if self.position["kind"] == "sinusoidal" and self.d_model % 2:
             raise _fail("d_model", self.d_model, "sinusoidal positions need an even d_model (sin/cos pairs)")
+        _check_buildable(self)
 
     # Derived values -------------------------------------------------------------------
 
