@@ -32,6 +32,31 @@ class LayerCache:
         return self.k[:, :, :end], self.v[:, :, :end]
 
 
+class WindowCache(LayerCache):
+    """The cache of a sliding-window layer: only the last ``window`` keys and values stay stored."""
+
+    def __init__(self, batch_size: int, n_kv_head: int, max_len: int, head_dim: int, dtype, device, window: int):
+        super().__init__(batch_size, n_kv_head, min(max_len, window), head_dim, dtype, device)
+        self.filled = 0
+
+    def append(self, start: int, k_bhtd: torch.Tensor, v_bhtd: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Return the stored keys and values followed by the new ones, and keep the most recent."""
+        k_all = torch.cat((self.k[:, :, : self.filled], k_bhtd), dim=2)
+        v_all = torch.cat((self.v[:, :, : self.filled], v_bhtd), dim=2)
+        keep = min(k_all.shape[2], self.k.shape[2])
+        self.k[:, :, :keep] = k_all[:, :, -keep:]
+        self.v[:, :, :keep] = v_all[:, :, -keep:]
+        self.filled = keep
+        return k_all, v_all
+
+
+def new_layer_cache(config: DecoderConfig, window: int | None, batch_size: int, max_len: int, dtype, device) -> LayerCache:
+    shape = (batch_size, config.n_kv_head, max_len, config.resolved_head_dim)
+    if window is None:
+        return LayerCache(*shape, dtype, device)
+    return WindowCache(*shape, dtype, device, window=window)
+
+
 class KVCache:
     """A KV cache for every layer; ``length`` is the number of tokens already decoded."""
 
@@ -39,10 +64,8 @@ class KVCache:
         self.max_len = max_len
         self.batch_size = batch_size
         self.length = 0
-        self.layers = [
-            LayerCache(batch_size, config.n_kv_head, max_len, config.resolved_head_dim, dtype, device)
-            for _ in range(config.n_layer)
-        ]
+        self.layers = [new_layer_cache(config, window, batch_size, max_len, dtype, device)
+                       for window in config.layer_windows()]
 
     def nbytes(self) -> int:
         """Return the bytes of every key and value tensor, filled or not."""
@@ -60,8 +83,10 @@ class KVCache:
 class Attention(nn.Module):
     """Multi-head causal self-attention with ``n_kv_head`` key/value heads, through SDPA."""
 
-    def __init__(self, config: DecoderConfig):
+    def __init__(self, config: DecoderConfig, window: int | None = None):
         super().__init__()
+        self.window = window  # None: every earlier key; else the last `window` keys, self included
+        self.scale = config.attention_scale  # None: SDPA's 1/sqrt(head_dim)
         self.n_head = config.n_head
         self.n_kv_head = config.n_kv_head
         self.head_dim = config.resolved_head_dim
@@ -118,13 +143,29 @@ class Attention(nn.Module):
         # SDPA's is_causal aligns the mask top-left, which is wrong once queries are fewer than
         # keys, so a cached step passes an explicit bottom-right mask (or none for one query).
         mask, is_causal = bias_hqk, False
-        if mask is None and t == s:
-            is_causal = t > 1
+        if self.window is not None:
+            mask = self.window_mask(bias_hqk, t, s, start, q.device)
+        elif mask is None and t == s:
+            is_causal = bool(t > 1)  # a plain bool even when torch.jit.trace records shapes as tensors
         elif mask is None and t > 1:
             key_pos = torch.arange(s, device=q.device)
             mask = key_pos[None, :] <= torch.arange(s - t, s, device=q.device)[:, None]
 
         dropout_p = self.dropout if self.training else 0.0
-        scale = 1.0 if positions.unscaled_attention else None
+        scale = 1.0 if positions.unscaled_attention else self.scale
         return F.scaled_dot_product_attention(q, k, v, mask, dropout_p, is_causal, scale=scale,
                                               enable_gqa=self.n_kv_head != self.n_head)
+
+    def window_mask(self, bias_hqk, t: int, s: int, start: int, device) -> torch.Tensor:
+        """Return the causal sliding-window mask, folded into ``bias_hqk`` when there is one.
+
+        The s keys are the most recent ones, at absolute positions start + t - s .. start + t - 1;
+        query i (at start + i) sees key j when 0 <= (start + i) - key_pos[j] < window.
+        """
+        query_pos = torch.arange(start, start + t, device=device)[:, None]
+        key_pos = torch.arange(start + t - s, start + t, device=device)[None, :]
+        distance = query_pos - key_pos
+        allowed = (distance >= 0) & (distance < self.window)
+        if bias_hqk is None:
+            return allowed
+        return bias_hqk[..., -s:].masked_fill(~allowed, float("-inf"))

@@ -24,7 +24,7 @@ POSITION_KINDS: dict[str, dict[str, Any]] = {
     "sinusoidal": {},
     "relative": {"num_buckets": 32, "max_distance": 128},
     "alibi": {},
-    "rope": {"theta": 10000.0, "fraction": 1.0},
+    "rope": {"theta": 10000.0, "fraction": 1.0, "scaling": None},
     "xpos": {"theta": 10000.0, "scale_base": 512.0},
 }
 FEED_FORWARD_KINDS: dict[str, dict[str, Any]] = {
@@ -38,6 +38,11 @@ GATED_FEED_FORWARDS = ("swiglu", "geglu")
 NORM_KINDS: dict[str, dict[str, Any]] = {
     "layernorm": {"eps": 1e-5, "bias": True, "affine": True},
     "rmsnorm": {"eps": 1e-6, "unit_offset": False},
+}
+# Frequency rescalings of RoPE for longer contexts, with the settings each one needs.
+ROPE_SCALINGS: dict[str, tuple[str, ...]] = {
+    "linear": ("factor",),
+    "llama3": ("factor", "low_freq_factor", "high_freq_factor", "original_max_seq_len"),
 }
 BIAS_DEFAULTS = {"qkv": False, "attn_out": False, "mlp": False, "lm_head": False}
 GELU_APPROXIMATIONS = ("none", "tanh")
@@ -109,6 +114,23 @@ def _check_position(p: dict[str, Any]) -> None:
             raise _fail("position.fraction", fraction, "expected a share of head_dim in (0, 1]")
     if kind == "xpos":
         _check_float("position.scale_base", p["scale_base"], minimum=0.0)
+    if kind == "rope" and p["scaling"] is not None:
+        _check_rope_scaling(p["scaling"])
+
+
+def _check_rope_scaling(scaling: Any) -> None:
+    if not isinstance(scaling, Mapping) or not isinstance(scaling.get("type"), str) or scaling["type"] not in ROPE_SCALINGS:
+        raise _fail("position.scaling", scaling, f"expected null or an object with 'type' one of {', '.join(ROPE_SCALINGS)}")
+    expected = set(ROPE_SCALINGS[scaling["type"]]) | {"type"}
+    if set(scaling) != expected:
+        raise _fail("position.scaling", scaling, f"type '{scaling['type']}' needs exactly the keys {', '.join(sorted(expected))}")
+    for key in expected - {"type", "original_max_seq_len"}:
+        _check_float(f"position.scaling.{key}", scaling[key], minimum=0.0)
+    if "original_max_seq_len" in scaling:
+        _check_int("position.scaling.original_max_seq_len", scaling["original_max_seq_len"])
+    if scaling["type"] == "llama3" and scaling["high_freq_factor"] <= scaling["low_freq_factor"]:
+        raise _fail("position.scaling.high_freq_factor", scaling["high_freq_factor"],
+                    f"must exceed low_freq_factor={scaling['low_freq_factor']}")
 
 
 def _check_feed_forward(f: dict[str, Any]) -> None:
@@ -186,6 +208,15 @@ class DecoderConfig:
     embedding_norm: bool = False
     # The token embeddings are multiplied by this (Gemma uses sqrt(d_model)); null means 1.
     embedding_scale: float | None = None
+    # The factor on q.k before the softmax; null means 1/sqrt(head_dim). GPT-Neo uses 1.
+    attention_scale: float | None = None
+    # Local attention: a query sees itself and the sliding_window - 1 keys before it, and the KV
+    # cache of such a layer keeps only sliding_window tokens. local_layers lists the layers that
+    # use the window (GPT-Neo alternates global and local); null means every layer.
+    sliding_window: int | None = None
+    local_layers: list | None = None
+    # The model family a preset belongs to (e.g. "llama"), for listing presets; free text.
+    family: str | None = None
     dropout: float = 0.0
     description: str = ""
     schema: str = SCHEMA
@@ -215,6 +246,11 @@ class DecoderConfig:
             raise _fail("dropout", dropout, "expected a probability in [0, 1)")
         if self.embedding_scale is not None:
             set_("embedding_scale", _check_float("embedding_scale", self.embedding_scale, minimum=0.0))
+        if self.attention_scale is not None:
+            set_("attention_scale", _check_float("attention_scale", self.attention_scale, minimum=0.0))
+        if self.family is not None and (not isinstance(self.family, str) or not self.family):
+            raise _fail("family", self.family, "expected null or a non-empty string")
+        self._check_windows()
 
         set_("position", _component("position", self.position, POSITION_KINDS))
         set_("feed_forward", _component("feed_forward", self.feed_forward, FEED_FORWARD_KINDS))
@@ -245,11 +281,37 @@ class DecoderConfig:
             raise _fail("position.fraction", self.position["fraction"], f"rotates no dimension of head_dim={self.resolved_head_dim}")
         if self.shared_block_norm and not self.parallel_residual:
             raise _fail("shared_block_norm", True, "only a parallel block (parallel_residual=true) can share one norm")
+        if self.sliding_window is not None and self.position["kind"] == "xpos":
+            raise _fail("sliding_window", self.sliding_window,
+                        "xPos rescales keys by their position from 0 and cannot drop old keys; use null")
         if self.position["kind"] == "sinusoidal" and self.d_model % 2:
             raise _fail("d_model", self.d_model, "sinusoidal positions need an even d_model (sin/cos pairs)")
         _check_buildable(self)
 
+    def _check_windows(self) -> None:
+        if self.sliding_window is not None:
+            _check_int("sliding_window", self.sliding_window)
+        if self.local_layers is None:
+            return
+        if self.sliding_window is None:
+            raise _fail("local_layers", self.local_layers, "needs a sliding_window; set one or make local_layers null")
+        if not isinstance(self.local_layers, (list, tuple)):
+            raise _fail("local_layers", self.local_layers, "expected null or a list of layer indices")
+        for index in self.local_layers:
+            if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < self.n_layer:
+                raise _fail("local_layers", index, f"expected layer indices in 0..{self.n_layer - 1}")
+        if len(set(self.local_layers)) != len(self.local_layers):
+            raise _fail("local_layers", self.local_layers, "expected each layer index at most once")
+        object.__setattr__(self, "local_layers", sorted(self.local_layers))
+
     # Derived values -------------------------------------------------------------------
+
+    def layer_windows(self) -> list[int | None]:
+        """Return each layer's attention window in tokens (None for full causal attention)."""
+        if self.sliding_window is None:
+            return [None] * self.n_layer
+        local = set(range(self.n_layer) if self.local_layers is None else self.local_layers)
+        return [self.sliding_window if i in local else None for i in range(self.n_layer)]
 
     @property
     def resolved_head_dim(self) -> int:

@@ -17,10 +17,10 @@ from .positions import PositionEncoding, build_positions
 class Block(nn.Module):
     """A pre-norm residual block: x + attn(norm(x)), then x + ffn(norm(x))."""
 
-    def __init__(self, config: DecoderConfig):
+    def __init__(self, config: DecoderConfig, window: int | None = None):
         super().__init__()
         self.attn_norm = build_norm(config)
-        self.attn = Attention(config)
+        self.attn = Attention(config, window)
         self.ffn_norm = build_norm(config)
         self.ffn = build_feed_forward(config)
         self.dropout = nn.Dropout(config.dropout)
@@ -37,10 +37,10 @@ class ParallelBlock(nn.Module):
     With ``shared_block_norm`` (Falcon-7B, Phi-2) one norm feeds both branches.
     """
 
-    def __init__(self, config: DecoderConfig):
+    def __init__(self, config: DecoderConfig, window: int | None = None):
         super().__init__()
         self.attn_norm = build_norm(config)
-        self.attn = Attention(config)
+        self.attn = Attention(config, window)
         self.ffn_norm = None if config.shared_block_norm else build_norm(config)
         self.ffn = build_feed_forward(config)
         self.dropout = nn.Dropout(config.dropout)
@@ -64,7 +64,7 @@ class Decoder(nn.Module):
         self.embedding_norm = build_norm(config) if config.embedding_norm else None
         self.positions = build_positions(config)
         self.dropout = nn.Dropout(config.dropout)
-        self.blocks = nn.ModuleList(BLOCKS[config.parallel_residual](config) for _ in range(config.n_layer))
+        self.blocks = nn.ModuleList(BLOCKS[config.parallel_residual](config, window) for window in config.layer_windows())
         self.final_norm = build_norm(config)
         self.head = nn.Linear(config.d_model, config.vocab_size, bias=config.bias["lm_head"])
         if config.tie_embeddings:

@@ -174,6 +174,28 @@ class AlibiPositions(PositionEncoding):
         return bias_hqk.to(dtype) + causal_bias(q_len, start, dtype, device)
 
 
+def scale_rope_frequencies(inv_freq: torch.Tensor, scaling: dict | None) -> torch.Tensor:
+    """Apply a long-context rescaling of RoPE's inverse frequencies.
+
+    ``linear`` divides every frequency by ``factor`` (position interpolation). ``llama3`` (Llama
+    3.1) divides only the low frequencies, whose wavelength exceeds original_max_seq_len /
+    low_freq_factor, keeps those with a wavelength below original_max_seq_len / high_freq_factor,
+    and blends linearly in between.
+    """
+    if scaling is None:
+        return inv_freq
+    factor = scaling["factor"]
+    if scaling["type"] == "linear":
+        return inv_freq / factor
+
+    low, high, original = scaling["low_freq_factor"], scaling["high_freq_factor"], scaling["original_max_seq_len"]
+    wavelength = 2 * math.pi / inv_freq
+    blend = ((original / wavelength - low) / (high - low)).clamp(0.0, 1.0)
+    blended = (1 - blend) * inv_freq / factor + blend * inv_freq
+    scaled = torch.where(wavelength > original / low, inv_freq / factor, blended)
+    return torch.where(wavelength < original / high, inv_freq, scaled)
+
+
 def rotate_half(x: torch.Tensor) -> torch.Tensor:
     first, second = x.chunk(2, dim=-1)
     return torch.cat((-second, first), dim=-1)
@@ -191,6 +213,7 @@ class RotaryPositions(PositionEncoding):
         self.rotary_dim = config.rotary_dim
         theta = config.position["theta"]
         inv_freq = theta ** (-torch.arange(0, self.rotary_dim, 2, dtype=torch.float32) / self.rotary_dim)
+        inv_freq = scale_rope_frequencies(inv_freq, config.position.get("scaling"))
         self.register_buffer("inv_freq", inv_freq, persistent=False)
 
     def cos_sin(self, start: int, length: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:

@@ -1,0 +1,367 @@
+"""One reader per Hugging Face ``model_type``: config.json keys to recipe fields.
+
+Defaults are those of the family's ``transformers`` config class (version 5.25), so a file that
+omits a key imports as ``AutoConfig`` reads it. Each reader lists the values it cannot model.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .hf_import import Reader, read_rope, register
+
+NO_BIAS = {"qkv": False, "attn_out": False, "mlp": False, "lm_head": False}
+ALL_BIAS = {"qkv": True, "attn_out": True, "mlp": True, "lm_head": False}
+
+# Activations of two-matrix MLPs, by transformers' ACT2FN name.
+MLP_ACTIVATIONS = {
+    "gelu": {"kind": "gelu", "approximate": "none"},
+    "gelu_new": {"kind": "gelu", "approximate": "tanh"},
+    "gelu_pytorch_tanh": {"kind": "gelu", "approximate": "tanh"},
+    "relu": {"kind": "relu"},
+}
+# Activations on the gate of three-matrix (GLU) feed-forwards.
+GATED_ACTIVATIONS = {
+    "silu": {"kind": "swiglu"},
+    "swish": {"kind": "swiglu"},
+    "gelu": {"kind": "geglu", "approximate": "none"},
+    "gelu_new": {"kind": "geglu", "approximate": "tanh"},
+    "gelu_pytorch_tanh": {"kind": "geglu", "approximate": "tanh"},
+}
+
+
+def layernorm(r: Reader, key: str, default: float = 1e-5, bias: bool = True, affine: bool = True) -> dict[str, Any]:
+    return {"kind": "layernorm", "eps": r.float(key, default), "bias": bias and affine, "affine": affine}
+
+
+def rmsnorm(r: Reader, default: float = 1e-6, unit_offset: bool = False) -> dict[str, Any]:
+    return {"kind": "rmsnorm", "eps": r.float("rms_norm_eps", default), "unit_offset": unit_offset}
+
+
+@register("gpt2")
+def read_gpt2(r: Reader) -> dict[str, Any]:
+    r.get("n_ctx")  # an old alias of n_positions that GPT2Config no longer reads
+    r.expect("scale_attn_by_inverse_layer_idx", False, (False,), "per-layer attention scaling")
+    r.get("reorder_and_upcast_attn")  # float32 attention scores: numerics only
+    d_model = r.int("n_embd")
+    return {
+        "vocab_size": r.int("vocab_size", limit="vocab"),
+        "max_seq_len": r.int("n_positions", limit="positions"),
+        "n_layer": r.int("n_layer", limit="layers"),
+        "d_model": d_model,
+        "n_head": r.int("n_head", limit="heads"),
+        "d_ff": r.int("n_inner", None),
+        "position": {"kind": "learned"},
+        "feed_forward": r.choice("activation_function", "gelu_new", MLP_ACTIVATIONS),
+        "norm": layernorm(r, "layer_norm_epsilon"),
+        "bias": ALL_BIAS,
+        "tie_embeddings": r.bool("tie_word_embeddings", True),
+        "attention_scale": None if r.bool("scale_attn_weights", True) else 1.0,
+    }
+
+
+def gpt_neo_layer_kinds(r: Reader, n_layer: int) -> list[str]:
+    """Expand GPT-Neo's ``attention_types`` ([[pattern, repeats], ...]) to one kind per layer."""
+    spec = r.get("attention_types", [[["global", "local"], n_layer // 2]])
+    kinds: list[str] = []
+    try:
+        for pattern, repeats in spec:
+            if isinstance(repeats, bool) or not isinstance(repeats, int) or not 0 < repeats <= n_layer:
+                raise TypeError
+            if not isinstance(pattern, list) or not set(pattern) <= {"global", "local"}:
+                raise TypeError
+            kinds += pattern * repeats
+    except (TypeError, ValueError):
+        raise r.fail("attention_types", spec, "expected [[['global' or 'local', ...], repeats], ...]") from None
+    if len(kinds) != n_layer:
+        raise r.fail("attention_types", spec, f"gives {len(kinds)} layers but num_layers={n_layer}")
+    listed = r.get("attention_layers")
+    if listed is not None and listed != kinds:
+        raise r.fail("attention_layers", listed, "must equal the expansion of attention_types")
+    return kinds
+
+
+@register("gpt_neo")
+def read_gpt_neo(r: Reader) -> dict[str, Any]:
+    n_layer = r.int("num_layers", limit="layers")
+    local = [i for i, kind in enumerate(gpt_neo_layer_kinds(r, n_layer)) if kind == "local"]
+    window = r.int("window_size", 256, limit="positions")
+    return {
+        "vocab_size": r.int("vocab_size", limit="vocab"),
+        "max_seq_len": r.int("max_position_embeddings", limit="positions"),
+        "n_layer": n_layer,
+        "d_model": r.int("hidden_size"),
+        "n_head": r.int("num_heads", limit="heads"),
+        "d_ff": r.int("intermediate_size", None),
+        "position": {"kind": "learned"},
+        "feed_forward": r.choice("activation_function", "gelu_new", MLP_ACTIVATIONS),
+        "norm": layernorm(r, "layer_norm_epsilon"),
+        "bias": {"qkv": False, "attn_out": True, "mlp": True, "lm_head": False},
+        "tie_embeddings": r.bool("tie_word_embeddings", True),
+        "attention_scale": 1.0,  # GPT-Neo does not divide q.k by sqrt(head_dim)
+        "sliding_window": window if local else None,
+        "local_layers": local or None,
+    }
+
+
+@register("opt")
+def read_opt(r: Reader) -> dict[str, Any]:
+    d_model = r.int("hidden_size")
+    r.expect("do_layer_norm_before", True, (True,), "OPT-350m's post-norm blocks are not modelled")
+    r.expect("_remove_final_layer_norm", False, (False,), "every recipe has a final norm")
+    projection = r.int("word_embed_proj_dim", d_model)
+    if projection != d_model:
+        raise r.fail("word_embed_proj_dim", projection,
+                     f"only {d_model} (equal to hidden_size) is modelled; the project_in/out matrices are not")
+    bias = r.bool("enable_bias", True)
+    affine = r.bool("layer_norm_elementwise_affine", True)
+    return {
+        "vocab_size": r.int("vocab_size", limit="vocab"),
+        "max_seq_len": r.int("max_position_embeddings", 2048, limit="positions"),
+        "n_layer": r.int("num_hidden_layers", limit="layers"),
+        "d_model": d_model,
+        "n_head": r.int("num_attention_heads", limit="heads"),
+        "d_ff": r.int("ffn_dim"),
+        "position": {"kind": "learned", "offset": 2},  # OPT's table has 2 extra rows; position p reads row p + 2
+        "feed_forward": r.choice("activation_function", "relu", MLP_ACTIVATIONS),
+        "norm": {"kind": "layernorm", "eps": 1e-5, "bias": affine, "affine": affine},
+        "bias": {"qkv": bias, "attn_out": bias, "mlp": bias, "lm_head": False},
+        "tie_embeddings": r.bool("tie_word_embeddings", True),
+    }
+
+
+def llama_like(r: Reader, max_positions: int, tie: bool, act: str = "silu") -> dict[str, Any]:
+    """Read the keys that Llama, Mistral, Qwen2 and Gemma share."""
+    d_model, n_head = r.int("hidden_size"), r.int("num_attention_heads", limit="heads")
+    return {
+        "vocab_size": r.int("vocab_size", limit="vocab"),
+        "max_seq_len": r.int("max_position_embeddings", max_positions, limit="positions"),
+        "n_layer": r.int("num_hidden_layers", limit="layers"),
+        "d_model": d_model,
+        "n_head": n_head,
+        "n_kv_head": r.int("num_key_value_heads", None, limit="heads"),
+        "head_dim": r.int("head_dim", None),
+        "d_ff": r.int("intermediate_size"),
+        "position": read_rope(r),
+        "feed_forward": r.choice("hidden_act", act, GATED_ACTIVATIONS),
+        "norm": rmsnorm(r),
+        "tie_embeddings": r.bool("tie_word_embeddings", tie),
+    }
+
+
+@register("llama")
+def read_llama(r: Reader) -> dict[str, Any]:
+    fields = llama_like(r, 2048, tie=False)
+    attention_bias, mlp_bias = r.bool("attention_bias", False), r.bool("mlp_bias", False)
+    fields["bias"] = {"qkv": attention_bias, "attn_out": attention_bias, "mlp": mlp_bias, "lm_head": False}
+    return fields
+
+
+@register("mistral")
+def read_mistral(r: Reader) -> dict[str, Any]:
+    fields = llama_like(r, 4096 * 32, tie=False)
+    fields["bias"] = NO_BIAS
+    fields["sliding_window"] = r.int("sliding_window", 4096, limit="positions")
+    return fields
+
+
+@register("qwen2")
+def read_qwen2(r: Reader) -> dict[str, Any]:
+    fields = llama_like(r, 32768, tie=False)
+    fields["bias"] = {"qkv": True, "attn_out": False, "mlp": False, "lm_head": False}
+    r.expect("use_mrope", False, (False,), "multimodal RoPE is not modelled")
+    window = r.int("sliding_window", 4096, limit="positions") if r.bool("use_sliding_window", False) else None
+    r.get("sliding_window")  # transformers ignores it unless use_sliding_window is true
+    max_window_layers = r.int("max_window_layers", 28, limit="layers", minimum=0)
+    kinds = r.get("layer_types")
+    if kinds is None:
+        kinds = ["sliding_attention" if window is not None and i >= max_window_layers else "full_attention"
+                 for i in range(fields["n_layer"])]
+    if not isinstance(kinds, list) or len(kinds) != fields["n_layer"] or \
+            not set(kinds) <= {"full_attention", "sliding_attention"}:
+        raise r.fail("layer_types", kinds, f"expected {fields['n_layer']} entries of full_attention or sliding_attention")
+    local = [i for i, kind in enumerate(kinds) if kind == "sliding_attention"]
+    if local and window is None:
+        raise r.fail("layer_types", kinds, "lists sliding_attention layers but use_sliding_window is false")
+    fields["sliding_window"] = window if local else None
+    fields["local_layers"] = local or None
+    return fields
+
+
+@register("gemma")
+def read_gemma(r: Reader) -> dict[str, Any]:
+    fields = llama_like(r, 8192, tie=True, act="gelu_pytorch_tanh")
+    if fields["n_kv_head"] is None:
+        fields["n_kv_head"] = r.int("num_key_value_heads", 16, limit="heads")
+    fields["head_dim"] = r.int("head_dim", 256)
+    if r.get("hidden_act") == "gelu":  # Gemma's first releases wrote "gelu" for the tanh form
+        fields["feed_forward"] = GATED_ACTIVATIONS["gelu_pytorch_tanh"]
+    r.get("hidden_activation")  # NOTE: transformers 5 reads only hidden_act for Gemma
+    attention_bias = r.bool("attention_bias", False)
+    r.expect("use_bidirectional_attention", None, (None, False), "the recipe is a causal decoder")
+    fields["bias"] = {"qkv": attention_bias, "attn_out": attention_bias, "mlp": False, "lm_head": False}
+    fields["norm"]["unit_offset"] = True  # Gemma's RMSNorm scales by (1 + weight)
+    fields["embedding_scale"] = math.sqrt(fields["d_model"])
+    return fields
+
+
+@register("olmo")
+def read_olmo(r: Reader) -> dict[str, Any]:
+    r.expect("clip_qkv", None, (None,), "clamping q, k and v changes the forward pass")
+    attention_bias = r.bool("attention_bias", False)
+    d_model, n_head = r.int("hidden_size"), r.int("num_attention_heads", limit="heads")
+    return {
+        "vocab_size": r.int("vocab_size", limit="vocab"),
+        "max_seq_len": r.int("max_position_embeddings", 2048, limit="positions"),
+        "n_layer": r.int("num_hidden_layers", limit="layers"),
+        "d_model": d_model,
+        "n_head": n_head,
+        "n_kv_head": r.int("num_key_value_heads", None, limit="heads"),
+        "d_ff": r.int("intermediate_size"),
+        "position": read_rope(r),
+        "feed_forward": r.choice("hidden_act", "silu", GATED_ACTIVATIONS),
+        "norm": {"kind": "layernorm", "eps": 1e-5, "bias": False, "affine": False},  # OLMo's norm has no weights
+        "bias": {"qkv": attention_bias, "attn_out": attention_bias, "mlp": False, "lm_head": False},
+        "tie_embeddings": r.bool("tie_word_embeddings", False),
+    }
+
+
+@register("gpt_neox")
+def read_gpt_neox(r: Reader) -> dict[str, Any]:
+    attention_bias = r.bool("attention_bias", True)
+    r.get("num_key_value_heads")  # written by transformers 5 but unused: GPT-NeoX attention is always MHA
+    return {
+        "vocab_size": r.int("vocab_size", limit="vocab"),
+        "max_seq_len": r.int("max_position_embeddings", 2048, limit="positions"),
+        "n_layer": r.int("num_hidden_layers", limit="layers"),
+        "d_model": r.int("hidden_size"),
+        "n_head": r.int("num_attention_heads", limit="heads"),
+        "d_ff": r.int("intermediate_size"),
+        "position": read_rope(r, fraction=0.25, theta_key="rotary_emb_base", fraction_key="rotary_pct"),
+        "feed_forward": r.choice("hidden_act", "gelu", MLP_ACTIVATIONS),
+        "norm": layernorm(r, "layer_norm_eps"),
+        "bias": {"qkv": attention_bias, "attn_out": attention_bias, "mlp": True, "lm_head": False},
+        "tie_embeddings": r.bool("tie_word_embeddings", False),
+        "parallel_residual": r.bool("use_parallel_residual", True),
+    }
+
+
+@register("phi")
+def read_phi(r: Reader) -> dict[str, Any]:
+    r.expect("qk_layernorm", False, (False,), "norms on queries and keys are not modelled")
+    return {
+        "vocab_size": r.int("vocab_size", limit="vocab"),
+        "max_seq_len": r.int("max_position_embeddings", 2048, limit="positions"),
+        "n_layer": r.int("num_hidden_layers", limit="layers"),
+        "d_model": r.int("hidden_size"),
+        "n_head": r.int("num_attention_heads", limit="heads"),
+        "n_kv_head": r.int("num_key_value_heads", None, limit="heads"),
+        "d_ff": r.int("intermediate_size"),
+        "position": read_rope(r, fraction=0.5, fraction_key="partial_rotary_factor"),
+        "feed_forward": r.choice("hidden_act", "gelu_new", MLP_ACTIVATIONS),
+        "norm": layernorm(r, "layer_norm_eps"),
+        "bias": {"qkv": True, "attn_out": True, "mlp": True, "lm_head": True},
+        "tie_embeddings": r.bool("tie_word_embeddings", False),
+        "parallel_residual": True,
+        "shared_block_norm": True,  # one input_layernorm feeds attention and MLP
+    }
+
+
+@register("falcon")
+def read_falcon(r: Reader) -> dict[str, Any]:
+    r.expect("alibi", False, (False,), "Falcon's ALiBi variant is not modelled; its released models use RoPE")
+    r.expect("apply_residual_connection_post_layernorm", False, (False,), "post-norm residuals are not modelled")
+    d_model, n_head = r.int("hidden_size"), r.int("num_attention_heads", limit="heads")
+    new_architecture = r.bool("new_decoder_architecture", False)
+    multi_query = r.bool("multi_query", True)
+    n_kv_head = r.int("num_kv_heads", None, limit="heads") or n_head
+    r.get("num_key_value_heads")  # derived by FalconConfig from the keys above; a stored value is overwritten
+    if not new_architecture:
+        n_kv_head = 1 if multi_query else n_head
+    parallel = r.bool("parallel_attn", True)
+    norms = r.int("num_ln_in_parallel_attn", None, limit="layers")
+    # transformers builds these combinations but cannot run them, so neither is modelled.
+    if new_architecture and not parallel:
+        raise r.fail("parallel_attn", False, "new_decoder_architecture needs parallel_attn=true")
+    if norms not in (None, 1, 2) or (norms == 2 and not new_architecture):
+        raise r.fail("num_ln_in_parallel_attn", norms, "expected null or 1, or 2 with new_decoder_architecture")
+    shared_norm = parallel and (norms == 1 or not new_architecture)
+    bias = r.bool("bias", False)
+    return {
+        "vocab_size": r.int("vocab_size", limit="vocab"),
+        "max_seq_len": r.int("max_position_embeddings", 2048, limit="positions"),
+        "n_layer": r.int("num_hidden_layers", limit="layers"),
+        "d_model": d_model,
+        "n_head": n_head,
+        "n_kv_head": n_kv_head,
+        "d_ff": r.int("ffn_hidden_size", None),
+        "position": read_rope(r),
+        "feed_forward": r.choice("activation", "gelu", MLP_ACTIVATIONS),
+        "norm": layernorm(r, "layer_norm_epsilon"),
+        "bias": {"qkv": bias, "attn_out": bias, "mlp": bias, "lm_head": False},
+        "tie_embeddings": r.bool("tie_word_embeddings", True),
+        "parallel_residual": parallel,
+        "shared_block_norm": shared_norm,
+    }
+
+
+@register("bloom")
+def read_bloom(r: Reader) -> dict[str, Any]:
+    r.expect("apply_residual_connection_post_layernorm", False, (False,), "post-norm residuals are not modelled")
+    r.get("slow_but_exact")  # a numerics switch for tensor-parallel checkpoints
+    width_key = "n_embed" if "n_embed" in r.data else "hidden_size"  # BLOOM's released files use n_embed
+    return {
+        "vocab_size": r.int("vocab_size", limit="vocab"),
+        # NOTE: BLOOM's config has no context length (ALiBi has no table); 2048 is its training length.
+        "max_seq_len": r.int("seq_length", 2048, limit="positions"),
+        "n_layer": r.int("n_layer", limit="layers"),
+        "d_model": r.int(width_key),
+        "n_head": r.int("n_head", limit="heads"),
+        "position": {"kind": "alibi"},
+        "feed_forward": {"kind": "gelu", "approximate": "tanh"},
+        "norm": layernorm(r, "layer_norm_epsilon"),
+        "bias": ALL_BIAS,
+        "tie_embeddings": r.bool("tie_word_embeddings", True),
+        "embedding_norm": True,
+    }
+
+
+@register("mpt")
+def read_mpt(r: Reader) -> dict[str, Any]:
+    attn = r.get("attn_config", {})
+    if not isinstance(attn, dict):
+        raise r.fail("attn_config", attn, "expected an object")
+    a = Reader(attn, "mpt attn_config")
+    a.expect("alibi", True, (True,), "transformers' MPT always adds ALiBi")
+    a.expect("alibi_bias_max", 8, (8,), "the recipe's ALiBi slopes use 8")
+    a.expect("qk_ln", False, (False,), "norms on queries and keys are not modelled")
+    a.expect("clip_qkv", None, (None,), "clamping q, k and v changes the forward pass")
+    a.expect("prefix_lm", False, (False,), "the recipe is a causal decoder")
+    a.expect("attn_uses_sequence_id", False, (False,), "the recipe has no sequence ids")
+    a.expect("attn_type", "multihead_attention", ("multihead_attention",), "other attention types are not modelled")
+    a.get("attn_impl"), a.get("attn_pdrop")  # kernel choice and dropout: no effect on the model
+    softmax_scale = a.float("softmax_scale", 1.0) if attn.get("softmax_scale") is not None else a.get("softmax_scale")
+    a.check_unread()
+
+    # transformers' MPT builds 4x MLPs without biases whatever these say; other values are rejected.
+    r.expect("expansion_ratio", 4, (4,), "transformers' MPT always builds a 4x MLP")
+    r.expect("no_bias", True, (True,), "transformers' MPT always builds layers without biases")
+    r.expect("logit_scale", None, (None,), "scaled logits are not modelled")
+    r.get("learned_pos_emb")  # NOTE: transformers' MPT builds no position table whatever this says
+    r.get("embedding_fraction")  # scales gradients only; the forward value is unchanged
+    r.get("init_device")
+    r.choice("norm_type", "low_precision_layernorm", {"low_precision_layernorm": 0, "layernorm": 0})
+    return {
+        "vocab_size": r.int("vocab_size", limit="vocab"),
+        "max_seq_len": r.int("max_seq_len", 2048, limit="positions"),
+        "n_layer": r.int("n_layers", limit="layers"),
+        "d_model": r.int("d_model"),
+        "n_head": r.int("n_heads", limit="heads"),
+        "position": {"kind": "alibi"},
+        "feed_forward": {"kind": "gelu", "approximate": "none"},
+        "norm": layernorm(r, "layer_norm_epsilon", bias=False),
+        "bias": NO_BIAS,
+        "tie_embeddings": r.bool("tie_word_embeddings", True),
+        "attention_scale": softmax_scale,
+    }
