@@ -1,0 +1,71 @@
+"""Logits equal transformers' with the same weights (CPU, float32, tiny random models)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from explorer.hf_import import config_from_hf
+from explorer import hf_weights_fused  # noqa: F401  (registers the qwen2, mistral, gpt_neox, falcon converters)
+from explorer.hf_weights import load_hf_weights
+from model import build_model
+from tests.explorer.hf_oracle import hf_model, tiny_hf_dict
+
+LLAMA3_SCALING = {"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                  "original_max_position_embeddings": 16, "rope_theta": 10000.0}
+
+CASES = {
+    "gpt2": ("gpt2", {}),
+    "gpt2-untied": ("gpt2", {"tie_word_embeddings": False}),
+    "llama": ("llama", {}),
+    "llama-gqa-bias": ("llama", {"num_key_value_heads": 2, "attention_bias": True, "mlp_bias": True}),
+    "llama-rope-llama3": ("llama", {"rope_parameters": LLAMA3_SCALING, "max_position_embeddings": 64}),
+    "llama-rope-linear": ("llama", {"rope_parameters": {"rope_type": "linear", "factor": 4.0, "rope_theta": 1e4}}),
+    "qwen2": ("qwen2", {"num_key_value_heads": 2}),
+    "qwen2-sliding": ("qwen2", {"use_sliding_window": True, "sliding_window": 5, "max_window_layers": 1}),
+    "mistral-sliding": ("mistral", {"num_key_value_heads": 2, "sliding_window": 5}),
+    "gpt_neox": ("gpt_neox", {}),
+    "gpt_neox-sequential": ("gpt_neox", {"use_parallel_residual": False, "attention_bias": False}),
+    "falcon-mqa": ("falcon", {}),
+    "falcon-mha-bias": ("falcon", {"multi_query": False, "bias": True}),
+    "falcon-sequential": ("falcon", {"parallel_attn": False}),
+    "falcon-new-gqa": ("falcon", {"new_decoder_architecture": True, "num_kv_heads": 2}),
+    "falcon-new-one-norm": ("falcon", {"new_decoder_architecture": True, "num_kv_heads": 2,
+                                       "num_ln_in_parallel_attn": 1}),
+}
+
+
+def paired_models(model_type: str, changes: dict):
+    data = tiny_hf_dict(model_type, **changes)
+    theirs = hf_model(data, device="cpu", seed=0).eval()
+    ours = build_model(config_from_hf(data)).eval()
+    load_hf_weights(ours, theirs)
+    return ours, theirs
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_logits_match_transformers(case):
+    ours, theirs = paired_models(*CASES[case])
+    ids = torch.randint(0, 1000, (2, 24), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = theirs(ids).logits
+        actual = ours(ids)
+    torch.testing.assert_close(actual, expected, rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("case", ["mistral-sliding", "qwen2-sliding"])
+def test_window_cache_decode_matches_full(case):
+    ours, _ = paired_models(*CASES[case])
+    ids = torch.randint(0, 1000, (1, 20), generator=torch.Generator().manual_seed(2))
+    cache = ours.new_cache(1, 20)
+    with torch.no_grad():
+        full = ours(ids)
+        steps = [ours(ids[:, :7], cache=cache)]
+        steps += [ours(ids[:, t:t + 1], cache=cache) for t in range(7, 20)]
+    torch.testing.assert_close(torch.cat(steps, dim=1), full, rtol=0, atol=1e-5)
+
+
+def test_window_cache_holds_only_window():
+    config = config_from_hf(tiny_hf_dict("qwen2", use_sliding_window=True, sliding_window=5, max_window_layers=1))
+    cache = build_model(config, device="meta").new_cache(1, 64)
+    assert [layer.k.shape[2] for layer in cache.layers] == [64, 5]
