@@ -1,0 +1,54 @@
+"""The Cost tab rendered by Streamlit's AppTest on a tiny page that calls ``render``."""
+
+from streamlit.testing.v1 import AppTest
+
+PAGE = '''
+from types import SimpleNamespace
+import streamlit as st
+from explorer.ui.cost_tab import render
+from model import DecoderConfig
+
+latency = st.session_state.get("latency", False)
+recipes = [DecoderConfig.from_preset("llama-2-7b"), DecoderConfig.from_preset("gpt2-small")]
+if latency:
+    recipes = [DecoderConfig(name="tiny", vocab_size=256, max_seq_len=64, n_layer=2, d_model=64, n_head=4)]
+workload = SimpleNamespace(batch=1, seq_len=64 if latency else 1024, dtype="float32", device="cpu",
+                           attention="full", latency=latency)
+render(recipes, workload)
+'''
+
+
+def _run(latency=False) -> AppTest:
+    app = AppTest.from_string(PAGE, default_timeout=120)
+    app.session_state["latency"] = latency
+    return app.run()
+
+
+def test_cost_tab_shows_numbers_and_charts():
+    app = _run()
+    assert not app.exception
+    assert not app.error
+    numbers = app.dataframe[0].value
+    assert list(numbers.columns) == ["1. llama-2-7b", "2. gpt2-small"]
+    assert numbers.loc["parameters", "1. llama-2-7b"] == "6.74 B"
+    chart_keys = {chart.proto.id for chart in app.get("plotly_chart")}
+    assert len(chart_keys) == 3
+
+
+def test_cost_tab_widgets_change_numbers():
+    app = _run()
+    before = app.dataframe[0].value.loc["training memory per GPU", "1. llama-2-7b"]
+    app.selectbox(key="cost-zero").set_value(0).run()
+    after = app.dataframe[0].value.loc["training memory per GPU", "1. llama-2-7b"]
+    assert before != after
+    app.number_input(key="cost-tp").set_value(3).run()
+    assert any("tp=3" in error.value or "gpus=8" in error.value for error in app.error)
+
+
+def test_cost_tab_places_measured_latency():
+    app = _run(latency=True)
+    assert not app.exception
+    machine = app.dataframe[1].value
+    mfu = machine.loc["prefill MFU", "1. tiny"]
+    assert mfu.endswith("%")
+    assert machine.loc["measured matmul peak", "1. tiny"].endswith("GFLOP/s")
