@@ -1,0 +1,70 @@
+"""The Quality tab in Streamlit's AppTest: start a tiny run, see curves and the extrapolation chart, stop one."""
+
+import json
+
+from streamlit.testing.v1 import AppTest
+
+
+def tab_script(results_dir):
+    from types import SimpleNamespace
+
+    from explorer.ui.quality_tab import render
+    from model import DecoderConfig
+
+    recipes = [DecoderConfig.from_preset("gpt2-small"),
+               DecoderConfig.from_preset("llama-style-124m").replace(name="tiny-rope")]
+    render(recipes, SimpleNamespace(device="cpu"), results_dir=results_dir)
+
+
+def tiny_app(tmp_path, steps):
+    app = AppTest.from_function(tab_script, args=(str(tmp_path),), default_timeout=60)
+    app.run()
+    app.number_input(key="q.steps").set_value(steps)
+    app.number_input(key="q.seq_len").set_value(16)
+    app.number_input(key="q.seeds").set_value(1)
+    app.selectbox(key="q.d_model").set_value(32)
+    app.number_input(key="q.n_layer").set_value(1)
+    app.run()
+    return app
+
+
+def plotly_titles(app):
+    charts = app.get("plotly_chart")
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in charts]
+
+
+def test_run_shows_curves_and_extrapolation(tmp_path):
+    app = tiny_app(tmp_path, steps=4)
+    app.button(key="q.start").click().run()
+    job = app.session_state["quality.job"]
+    job.join(120)
+    assert job.snapshot()["status"] == "complete"
+
+    app.run()
+    assert not app.exception
+    titles = plotly_titles(app)
+    assert "Loss over training" in titles
+    assert any(title.startswith("Length extrapolation") for title in titles)
+    assert any("complete: 8 of 8 steps" in p.proto.text for p in app.get("progress"))
+    assert len(list(tmp_path.glob("*.json"))) == 2
+
+
+def test_stopped_run_labelled_incomplete(tmp_path):
+    app = tiny_app(tmp_path, steps=10_000)
+    app.button(key="q.start").click().run()
+    job = app.session_state["quality.job"]
+    for _ in range(600):
+        if job.snapshot()["done_steps"] > 0:
+            break
+        job.join(0.1)
+    assert job.running
+    app.run()
+    app.button(key="q.stop").click().run()
+    job.join(60)
+
+    app.run()
+    assert not app.exception
+    assert any("incomplete" in w.value for w in app.warning)
+    curves = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
+    names = [trace["name"] for trace in curves[0]["data"]]
+    assert any("stopped, incomplete" in name for name in names)
