@@ -1,8 +1,8 @@
 """Measure the peak of the machine at hand: matmul FLOP/s and memory-copy bandwidth.
 
-These are the roofs that measured latencies are compared with, so they are measured here and
-never taken from a datasheet: a square matrix multiply (2 n^3 FLOPs) for compute, and a copy
-of a large buffer (it reads and writes every byte, 2 x size of traffic) for bandwidth. Both are
+Measured latencies are compared with these roofs, so they are measured, not taken from a
+datasheet. A square matrix multiply (2 n^3 FLOPs) gives compute. A copy of a large buffer gives
+bandwidth, counting 2 x its size of traffic because every byte is read and written. Both are
 timed with ``torch.utils.benchmark``, which synchronises CUDA and reports the median.
 """
 

@@ -1,8 +1,8 @@
 """What it takes to train and to serve a recipe: memory per GPU, sharding, compute and roofline bounds.
 
-Every figure is an estimate from formulas over the recipe; the activation formula is checked
-against the tensors autograd really saves (``saved_tensors``), and the peaks of the machine at
-hand come from ``explorer.peak``.
+Every figure is an estimate from formulas over the recipe. The tests check the activation
+formula against the tensors autograd really saves (``saved_tensors``). The peaks of the machine
+at hand are measured by ``explorer.peak``.
 """
 
 from .activations import BACKENDS, RECOMPUTE_MODES, activation_memory, layer_activations

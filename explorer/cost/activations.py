@@ -26,9 +26,9 @@ class Backend:
     """How the kernels that differ between devices store what backward needs.
 
     ``dropout_mask_bytes``: CUDA's fused dropout keeps a bool mask; on CPU dropout multiplies by
-    a mask in the activation dtype. ``math_attention_bytes``: SDPA's math path (taken for an
-    additive bias or attention dropout) keeps q, k, v and the T x T probabilities; on CPU it
-    computes in float32 (4), elsewhere in the activation dtype (None).
+    a mask in the activation dtype. ``math_attention_bytes``: SDPA's math path, taken for an
+    additive bias or attention dropout, keeps q, k, v and the T x T probabilities. On CPU it
+    computes them in float32 (4), elsewhere in the activation dtype (None).
     """
 
     name: str
@@ -36,8 +36,8 @@ class Backend:
     math_attention_bytes: int | None
 
 
-# NOTE: the "cuda" conventions are PyTorch's documented kernel behaviour, not measured here,
-# because the tests run on CPU; the "cpu" ones are measured.
+# NOTE: the "cuda" conventions (bool dropout masks, math attention in the activation dtype) are
+# not measured, because the tests run on CPU. The "cpu" conventions are measured.
 BACKENDS = {
     "cuda": Backend("cuda", dropout_mask_bytes=1, math_attention_bytes=None),
     "cpu": Backend("cpu", dropout_mask_bytes=None, math_attention_bytes=FP32),
@@ -111,7 +111,7 @@ FEED_FORWARD_SAVED_WIDTHS = {"sigmoid": 1, "relu": 1, "gelu": 2, "swiglu": 4, "g
 # Attention ----------------------------------------------------------------------------------
 
 def uses_math_attention(config: DecoderConfig) -> bool:
-    """Whether SDPA falls back to the math path that materialises the T x T probabilities.
+    """Return whether SDPA falls back to the math path that materialises the T x T probabilities.
 
     The model passes ALiBi and T5 biases as a float mask, and PyTorch's CPU flash kernel takes
     neither a float mask nor dropout.
@@ -121,7 +121,7 @@ def uses_math_attention(config: DecoderConfig) -> bool:
 
 @dataclass(frozen=True)
 class LayerActivations:
-    """Saved bytes of one layer for a micro-batch, by part; ``scores`` holds the T x T tensors."""
+    """Saved bytes of one layer for a micro-batch, by part; ``scores`` contains the T x T tensors."""
 
     norms: float
     attention: float
@@ -230,8 +230,8 @@ def activation_memory(config: DecoderConfig, batch: int, seq_len: int, act: int,
                       tp: int = 1, backend: Backend = BACKENDS["cuda"]) -> ActivationEstimate:
     """Estimate the activation peak of a training step.
 
-    ``selective`` recomputes the T x T attention tensors (Korthikanti et al., 2022), so only the
-    math path saves anything by it. ``full`` keeps each layer's input and rebuilds one layer at a
+    ``selective`` recomputes the T x T attention tensors (softmax and its dropout) and keeps the
+    rest, so it saves memory only on the math path. ``full`` keeps each layer's input and rebuilds one layer at a
     time in backward, so the peak adds one layer's activations.
     """
     if recompute not in RECOMPUTE_MODES:

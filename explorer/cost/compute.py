@@ -1,8 +1,8 @@
 """Training compute: FLOPs, GPU-hours, days and cost.
 
-FLOPs per token follow PaLM (Chowdhery et al., 2022, appendix B): 6 · N for the forward and
-backward matrix multiplies of N parameters, plus 12 · layers · heads · head_dim · seq_len for
-attention scores and weighted sums over the full T x T square. N is the total parameter count
+FLOPs per token follow PaLM (Chowdhery et al., 2022, appendix B). The forward and backward
+matrix multiplies of N parameters cost 6 · N. Attention scores and weighted sums over the full
+T x T square add 12 · layers · heads · head_dim · seq_len. N is the total parameter count
 (embeddings included), as the Chinchilla rule of 20 training tokens per parameter uses it.
 """
 

@@ -42,8 +42,8 @@ OPTIMIZERS: dict[str, OptimizerPreset] = {
                         "+ 8 fp32 moments = 16 B/param", 2, 2, 4, 8, 2),
         OptimizerPreset("adamw-mixed-fp32-grads", "AdamW, mixed precision with fp32 gradients: 2 + 4 + 4 master "
                         "+ 8 moments = 18 B/param", 2, 4, 4, 8, 2),
-        # 8-bit Adam (Dettmers et al., 2021) stores each moment in 1 byte plus one fp32 scale per
-        # block of 2048 values, which adds 2 * 4 / 2048 = 0.004 B/param; that is left out.
+        # 8-bit Adam stores each moment in 1 byte plus one fp32 scale per block of values. The
+        # scales add well under 0.1 B/param and are left out.
         OptimizerPreset("adam-8bit", "8-bit Adam, mixed precision: 2 bf16 weights + 2 bf16 gradients + 4 fp32 master "
                         "+ 2 (two 1-byte moments) = 10 B/param", 2, 2, 4, 2, 2),
         OptimizerPreset("sgd-momentum", "SGD with momentum in float32: 4 weights + 4 gradients + 4 momentum "

@@ -15,7 +15,7 @@ from .training import TrainingSetup, smallest_gpu_count, training_memory
 
 @dataclass(frozen=True)
 class ServingSetup:
-    """How a recipe is served: weight dtype, sequences per batch and their context length."""
+    """Serving settings: weight dtype, sequences per batch and their context length."""
 
     dtype: str = "bf16"
     batch: int = 1

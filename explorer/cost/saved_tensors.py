@@ -1,8 +1,8 @@
 """Measure the activation memory of a training step: the bytes autograd saves for backward.
 
-A real forward pass and loss run under ``torch.autograd.graph.saved_tensors_hooks``; every saved
-tensor is recorded once per storage (the same tensor saved by three projections counts once),
-and parameters are left out because they are counted as weights.
+A real forward pass and loss run under ``torch.autograd.graph.saved_tensors_hooks``. Each saved
+storage is recorded once, so the input that three projections save counts once. Parameters are
+left out because they are counted as weights.
 """
 
 from __future__ import annotations

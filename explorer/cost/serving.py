@@ -1,8 +1,8 @@
 """Serving: memory of weights and KV cache, the largest batch that fits, and roofline bounds.
 
 The roofline bounds a phase's time from below by max(FLOPs / peak FLOP/s, bytes / bandwidth).
-Prefill reads the weights once for many tokens and is bound by compute; each decode step reads
-all weights and the whole KV cache for one new token per sequence and is bound by bandwidth.
+Prefill reads the weights once for many tokens, so compute bounds it. Each decode step reads all
+weights and the whole KV cache for one new token per sequence, so bandwidth bounds it.
 Quantised weights are weight-only: int8 and int4 count 1 and 0.5 bytes per parameter (scales and
 zero points left out), the KV cache stays in bf16 and the matrix multiplies run at the bf16 peak.
 """
@@ -97,7 +97,7 @@ class RooflinePoint:
 
 def prefill_point(config: DecoderConfig, batch: int, seq_len: int, serve_dtype: str, device: str,
                   peak_flops: float, bandwidth: float) -> RooflinePoint:
-    """Prefill reads the weights once and writes the KV cache of every prompt token."""
+    """Return the bounds of prefill, which reads the weights once and writes the KV cache of every prompt token."""
     traffic = weights_bytes(config, serve_dtype) + kv_cache_bytes(config, seq_len, batch, serve_dtype)
     return RooflinePoint("prefill", device, forward_flops(config, batch, seq_len), traffic,
                          batch * seq_len, peak_flops, bandwidth)
@@ -105,7 +105,7 @@ def prefill_point(config: DecoderConfig, batch: int, seq_len: int, serve_dtype: 
 
 def decode_point(config: DecoderConfig, batch: int, context: int, serve_dtype: str, device: str,
                  peak_flops: float, bandwidth: float) -> RooflinePoint:
-    """A decode step reads every weight and the KV cache of ``context`` tokens per sequence."""
+    """Return the bounds of one decode step, which reads every weight and ``context`` cached tokens per sequence."""
     traffic = weights_bytes(config, serve_dtype) + kv_cache_bytes(config, context, batch, serve_dtype)
     return RooflinePoint("decode", device, decode_flops(config, batch, context), traffic, batch,
                          peak_flops, bandwidth)
@@ -113,7 +113,7 @@ def decode_point(config: DecoderConfig, batch: int, context: int, serve_dtype: s
 
 @dataclass(frozen=True)
 class MeasuredPhase:
-    """A measured phase on the machine at hand and the share of its measured peak it reached."""
+    """Measured time of one phase on the machine at hand, and the share of the measured peak it reached."""
 
     phase: str
     seconds: float

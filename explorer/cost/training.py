@@ -1,8 +1,8 @@
 """Training memory per GPU: weights + gradients + optimizer states + activations, with sharding.
 
-Data parallelism replicates the model on ``gpus / tp`` ranks; ZeRO stage 1 shards the optimizer
-states (fp32 master copy and moments) across them, stage 2 the gradients too and stage 3 the
-weights too (PyTorch FSDP's FULL_SHARD is stage 3, SHARD_GRAD_OP stage 2). Tensor parallelism
+Data parallelism replicates the model on ``gpus / tp`` ranks. ZeRO stage 1 shards the optimizer
+states (fp32 master copy and moments) across them, stage 2 also the gradients, and stage 3 also
+the weights. PyTorch FSDP's FULL_SHARD is stage 3 and SHARD_GRAD_OP is stage 2. Tensor parallelism
 of degree ``tp`` splits every matrix across ``tp`` GPUs; norm weights stay whole on each.
 """
 
@@ -28,7 +28,7 @@ def _positive_int(name: str, value) -> int:
 
 @dataclass(frozen=True)
 class TrainingSetup:
-    """How a recipe is trained: optimizer, parallelism, micro-batch and recomputation."""
+    """Training settings: optimizer, parallelism, micro-batch and recomputation."""
 
     optimizer: str = "adamw-mixed"
     gpus: int = 1
@@ -84,11 +84,11 @@ class TrainingMemory:
 
 def check_tensor_parallel(config: DecoderConfig, tp: int) -> None:
     if config.n_head % tp:
-        raise ValueError(f"invalid tp={tp}: must divide n_head={config.n_head} so each GPU holds whole heads")
+        raise ValueError(f"invalid tp={tp}: must divide n_head={config.n_head} so each GPU computes whole heads")
 
 
 def training_memory(config: DecoderConfig, setup: TrainingSetup) -> TrainingMemory:
-    """Return the memory one GPU holds at the peak of a training step (estimate, no buffers)."""
+    """Estimate the memory on one GPU at the peak of a training step (temporary buffers left out)."""
     check_tensor_parallel(config, setup.tp)
     optimizer = get_optimizer(setup.optimizer)
     counts = parameter_counts(config)
@@ -121,10 +121,10 @@ def training_memory(config: DecoderConfig, setup: TrainingSetup) -> TrainingMemo
 
 
 def smallest_gpu_count(config: DecoderConfig, setup: TrainingSetup, gpu_memory_bytes: float) -> int | None:
-    """Return the fewest GPUs (a multiple of tp) whose memory holds the setup, or None if none does.
+    """Return the fewest GPUs (a multiple of tp) on which the setup fits, or None if no count does.
 
-    Only the ZeRO-sharded part shrinks as GPUs are added, so with ZeRO stage 0, or when the
-    replicated part alone exceeds a GPU, no count fits.
+    Only the ZeRO-sharded part shrinks as GPUs are added. With ZeRO stage 0 the answer is tp or
+    None, and when the replicated part alone exceeds a GPU no count fits.
     """
     memory = training_memory(config, setup)
     room = gpu_memory_bytes - memory.replicated

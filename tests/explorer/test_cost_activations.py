@@ -65,8 +65,8 @@ def test_fused_rmsnorm_statistics_fewer_than_layernorm():
     from explorer.cost.activations import NORM_ACTIVATIONS
     assert NORM_ACTIVATIONS["rmsnorm"].statistics < NORM_ACTIVATIONS["layernorm"].statistics
     # This project's RMSNorm also saves the normalised bf16 tensor (64 x 2 bytes per token) for its
-    # separate weight multiply, and saves one fp32 statistic fewer; LayerNorm's fp32 copies of its
-    # weight and bias (2 x 64 x 4 bytes per norm) do not grow with the tokens.
+    # separate weight multiply, and it saves one fp32 statistic fewer. LayerNorm's fp32 copies of
+    # its weight and bias (2 x 64 x 4 bytes per norm) do not grow with the tokens.
     difference = _per_token(rmsnorm).norms - _per_token(layernorm).norms
     assert difference == 2 * 256 * (64 * 2 - 4) - 2 * 2 * 64 * 4
 
