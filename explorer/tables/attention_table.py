@@ -1,4 +1,4 @@
-"""Table 2: MHA, GQA at every group count that divides the heads, and MQA."""
+"""The attention table: MHA, GQA at every group count that divides the heads, and MQA."""
 
 from __future__ import annotations
 

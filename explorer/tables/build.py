@@ -45,8 +45,13 @@ def load_description() -> str:
         one_minute = os.getloadavg()[0]
     except OSError:
         return "Load average: unavailable on this platform."
-    return (f"Load average {one_minute:.1f} over the last minute on {os.cpu_count()} logical CPUs; "
+    cpus = os.cpu_count() or 1
+    text = (f"Load average {one_minute:.1f} over the last minute on {cpus} logical CPUs; "
             "other processes running at the same time widen the timing spreads.")
+    if one_minute > cpus:
+        text += (" The load exceeded the CPU count, so the timing columns and the verdicts drawn from them are "
+                 "unreliable in this run; rerun on an idle machine before trusting them.")
+    return text
 
 
 def build_tables(settings: TableSettings, progress: Progress | None = None,

@@ -1,4 +1,4 @@
-"""Tables 3 and 4: feed-forward networks and normalization layers on the base recipe."""
+"""The feed-forward and normalization tables, each on the base recipe."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Table 1: the six positional encodings on one base recipe."""
+"""The positional-encoding table: the six schemes on one base recipe."""
 
 from __future__ import annotations
 

@@ -89,7 +89,7 @@ def _source(group: dict) -> str:
 
 
 def loss_cell(losses: dict | None) -> Cell:
-    """Return "1x / 2x / 4x" losses in nats, "rejects" where the lab refused a length, or "not measured"."""
+    """Return "1x / 2x / 4x" losses in nats, "rejects" where the lab rejected a length, or "not measured"."""
     if losses is None:
         return text_cell(f"{NOT_MEASURED} (no quality-lab result)")
     parts = []

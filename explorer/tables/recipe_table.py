@@ -1,4 +1,4 @@
-"""Table 5: the older recipe against the modern one at matched size, and each component's share.
+"""The recipe table: the older recipe against the modern one at matched size, and each component's share.
 
 The attribution swaps one component at a time, in the fixed order position, attention,
 feed-forward, norm, and charges each swap with the change it causes. The shares of one metric
