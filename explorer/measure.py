@@ -89,14 +89,15 @@ class Report:
 
 def memory_section(config: DecoderConfig, w: Workload) -> dict:
     peak, method = activations.prefill_peak_bytes(config, w.batch, w.seq_len, w.dtype)
+    cache_bytes, cache_method = memory.measured_kv_cache_bytes(config, w.batch, w.seq_len, w.dtype)
     return {
         "weights_bytes": memory.weights_bytes(config, w.dtype),
         "weights_dtype": w.dtype,
         "weights_bytes_by_dtype": {dtype: memory.weights_bytes(config, dtype) for dtype in memory.DTYPE_BYTES},
         "kv_cache_bytes": memory.kv_cache_bytes(config, w.seq_len, w.batch, w.dtype),
         "kv_cache_bytes_per_token": memory.kv_cache_bytes(config, 1, 1, w.dtype),
-        "kv_cache_measured_bytes": memory.measured_kv_cache_bytes(config, w.batch, w.seq_len, w.dtype),
-        "kv_cache_measured_method": memory.MEASURED_CACHE_METHOD,
+        "kv_cache_measured_bytes": cache_bytes,
+        "kv_cache_measured_method": cache_method,
         "activation_peak_bytes": peak,
         "activation_method": method,
     }

@@ -42,13 +42,11 @@ def kv_cache_bytes(config: DecoderConfig, tokens: int, batch: int, dtype: str) -
     return math.ceil(2 * config.n_layer * config.n_kv_head * config.resolved_head_dim * tokens * batch * per_value)
 
 
-@lru_cache(maxsize=64)
-def _measured_cache_bytes(config_json: str, batch: int, seq_len: int, dtype: str) -> int:
+def _cache_after_decoding(config: DecoderConfig, batch: int, seq_len: int, dtype: str) -> int:
     import torch
 
     from model import build_model
 
-    config = DecoderConfig.from_json(config_json)
     model = build_model(config, device="meta", dtype=getattr(torch, dtype)).eval()
     cache = model.new_cache(batch, seq_len)
     with torch.no_grad():
@@ -58,13 +56,22 @@ def _measured_cache_bytes(config_json: str, batch: int, seq_len: int, dtype: str
     return cache.nbytes()
 
 
+@lru_cache(maxsize=64)
+def _measured_cache_bytes(config_json: str, batch: int, seq_len: int, dtype: str) -> tuple[int, str]:
+    from .flops import by_layers
+
+    config = DecoderConfig.from_json(config_json)
+    nbytes, layers_method = by_layers(config, lambda c: _cache_after_decoding(c, batch, seq_len, dtype))
+    return nbytes, f"{MEASURED_CACHE_METHOD}; {layers_method}"
+
+
 MEASURED_CACHE_METHOD = ("bytes of the KVCache tensors the model allocates and fills in a prefill of seq_len-1 "
                          "tokens plus one decode step, run on the meta device (real shapes and dtypes, "
                          "no values computed)")
 
 
-def measured_kv_cache_bytes(config: DecoderConfig, batch: int, seq_len: int, dtype: str) -> int:
-    """Return the bytes of the real cache tensors after decoding up to ``seq_len`` tokens (see MEASURED_CACHE_METHOD)."""
+def measured_kv_cache_bytes(config: DecoderConfig, batch: int, seq_len: int, dtype: str) -> tuple[int, str]:
+    """Return the bytes of the real cache tensors after decoding up to ``seq_len`` tokens, and the method."""
     if dtype not in COMPUTE_DTYPES:
         raise ValueError(f"invalid dtype={dtype!r}: a cache is measured at one of {', '.join(COMPUTE_DTYPES)}")
     return _measured_cache_bytes(config.to_json(), batch, seq_len, dtype)

@@ -32,15 +32,26 @@ def component_of(name: str) -> str:
     raise ValueError(f"parameter {name!r} belongs to no known component")
 
 
-@lru_cache(maxsize=64)
-def _count_cached(config_json: str) -> dict:
+def _by_component(config: DecoderConfig) -> dict[str, int]:
     from model import build_model
 
-    config = DecoderConfig.from_json(config_json)
     model = build_model(config, device="meta")
     by_component = dict.fromkeys(COMPONENTS, 0)
     for name, param in model.named_parameters():
         by_component[component_of(name)] += param.numel()
+    return by_component
+
+
+@lru_cache(maxsize=64)
+def _count_cached(config_json: str) -> dict:
+    from model import build_model
+
+    from .flops import by_layers
+
+    config = DecoderConfig.from_json(config_json)
+    # Deep models are built at 1 and 2 layers and scaled, which is exact because blocks are identical.
+    by_component, _ = by_layers(config, _by_component)
+    model = build_model(config.replace(n_layer=1), device="meta")
 
     total = sum(by_component.values())
     untied_head = 0 if config.tie_embeddings else model.head.weight.numel()

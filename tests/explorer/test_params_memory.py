@@ -57,7 +57,7 @@ def test_kv_formula_equals_real_cache(kv_heads):
         model(torch.randint(0, 50, (2, 1)), cache=cache)
     assert cache.length == 12
     assert cache.nbytes() == memory.kv_cache_bytes(config, 12, 2, "float32")
-    assert memory.measured_kv_cache_bytes(config, 2, 12, "float32") == cache.nbytes()
+    assert memory.measured_kv_cache_bytes(config, 2, 12, "float32")[0] == cache.nbytes()
     assert memory.kv_cache_bytes(config, 12, 2, "bfloat16") * 2 == cache.nbytes()
 
 
@@ -93,3 +93,17 @@ def test_budget_check_reports_bytes():
     fits, message = memory.check_budget(1_000, "cpu", 0.5, budget=999)
     assert not fits
     assert "1,000 bytes" in message and "999 bytes" in message
+
+
+def test_deep_model_params_scaled_exactly():
+    # 32 layers are counted at 1 and 2 layers and scaled; the published count is 6,738,415,616.
+    params = count_params(DecoderConfig.from_preset("llama-2-7b"))
+    assert params["total"] == 6_738_415_616
+    assert params["by_component"]["output_head"] == 32000 * 4096
+
+
+def test_deep_model_cache_scaled_exactly():
+    config = DecoderConfig.from_preset("llama-2-7b")
+    nbytes, method = memory.measured_kv_cache_bytes(config, 1, 8, "bfloat16")
+    assert nbytes == memory.kv_cache_bytes(config, 8, 1, "bfloat16") == 8 * 524_288
+    assert "scaled to 32 layers" in method
