@@ -45,14 +45,19 @@ def _controls(recipes, workload, results_dir) -> None:
                f"cosine schedule, gradient clipping at {settings.grad_clip}. Runs on {settings.device}. "
                f"Saved results with the same recipe, settings and seed are reused; they live in {results_dir}.")
 
-    job: QualityJob | None = st.session_state.get(JOB_KEY)
-    running = job is not None and job.running
-    start, stop = st.columns([1, 1])
-    if start.button("Start training", disabled=running or not picked, key="q.start", type="primary"):
+    # Callbacks run before the script, so the buttons below are drawn with the job's new state.
+    def start() -> None:
         chosen = [recipes[labels.index(label)] for label in picked]
         st.session_state[JOB_KEY] = QualityJob(chosen, settings, list(range(seeds)), results_dir).start()
-    if stop.button("Stop", disabled=not running, key="q.stop"):
-        job.stop()
+
+    def stop() -> None:
+        st.session_state[JOB_KEY].stop()
+
+    job: QualityJob | None = st.session_state.get(JOB_KEY)
+    running = job is not None and job.running
+    left, right = st.columns([1, 1])
+    left.button("Start training", disabled=running or not picked, key="q.start", type="primary", on_click=start)
+    right.button("Stop", disabled=not running, key="q.stop", on_click=stop)
 
 
 def _finished_groups(state: dict) -> list[dict]:
@@ -68,7 +73,8 @@ def _show_job(job: QualityJob) -> None:
     if status == "failed":
         st.error(f"Training failed: {state['error']}")
     if status == "stopped":
-        st.warning(f"Run stopped by the user: the stopped run is {INCOMPLETE} and is not reused or summarized.")
+        st.warning(f"Stopped by the user. The run in progress is marked \"{INCOMPLETE}\"; it is saved but "
+                   "neither reused nor summarized.")
 
     runs = [run for run in state["runs"] if run["train"]]
     if runs:
