@@ -3,7 +3,7 @@
 A TorchDispatchMode records every tensor the forward allocates and frees (the information
 torch.profiler's memory records hold) and keeps the running peak of live bytes. The forward runs
 on FakeTensors of the CPU device: shapes, dtypes and the CPU's choice of SDPA kernel are real,
-but no memory is allocated, so it works at any model size. A test holds the result equal to the
+but no memory is allocated, so it works at any model size. A test checks the result against the
 profiler's peak on a real CPU model. Materialised ALiBi/T5 bias tensors count like any other. On CUDA the caching allocator's
 peak is used instead. Weights, the input ids and the KV cache exist before the measurement and
 are not counted; the logits are.
@@ -87,7 +87,7 @@ def _fake_cpu_peak(config_json: str, batch: int, seq_len: int, dtype: str) -> in
 
 
 # Deeper models are measured at 2 layers: under no_grad each block's temporaries are freed before
-# the next block runs, so the peak does not depend on depth (a test holds 1, 2 and 4 layers equal).
+# the next block runs, so the peak does not depend on depth (a test checks that 1, 2 and 4 layers give the same peak).
 FULL_MODEL_MAX_LAYERS = 12
 
 

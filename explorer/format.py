@@ -88,7 +88,7 @@ def table(reports: list[dict], titles: list[str]) -> str:
 
 
 def notes(report: dict) -> list[str]:
-    """Return the method notes printed under a table, so every figure says how it was obtained."""
+    """Return the method notes printed under a table, so every figure states how it was obtained."""
     f, m = report["flops"], report["memory"]
     return [f"attention convention: {f['convention_note']}", f"MACs: {f['macs_note']}",
             f"train step: {f['train_step_method']}", f"KV cache measured: {m['kv_cache_measured_method']}",

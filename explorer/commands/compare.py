@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     if len(args.specs) < 2:
         raise ValueError(f"invalid SPEC list {args.specs!r}: compare needs at least two recipes")
     configs = [load_spec(spec) for spec in args.specs]
-    # One workload for every recipe, so the columns are comparable; seq_len defaults to the shortest max.
+    # Every recipe gets one workload so the columns compare. The default seq_len fits the shortest max_seq_len.
     if args.seq_len is None:
         args.seq_len = min(min(c.max_seq_len for c in configs), 1024)
     reports = [measure(config, workload_for(args, config)).to_dict() for config in configs]

@@ -28,7 +28,8 @@ def test_measure_json_keys():
 def test_measure_table_and_compare():
     result = cli("compare", "gpt2-small", "llama-style-124m", "--seq-len", "32", "--attention", "causal")
     assert result.returncode == 0, result.stderr
-    assert "1: gpt2-small" in result.stdout and "2: llama-style-124m" in result.stdout
+    assert "1: gpt2-small" in result.stdout
+    assert "2: llama-style-124m" in result.stdout
     assert "124,439,808" in result.stdout
     assert "causal" in result.stdout
 

@@ -28,7 +28,8 @@ def test_memory_guard_refuses_but_reports():
     report = measure(TINY, Workload(seq_len=16, latency=True, memory_budget_bytes=1000)).to_dict()
     latency = report["latency"]
     assert latency["complete"] is False
-    assert "memory guard" in latency["reason"] and "1,000 bytes" in latency["reason"]
+    assert "memory guard" in latency["reason"]
+    assert "1,000 bytes" in latency["reason"]
     assert latency["prefill_ms"] is None
     assert report["params"]["total"] > 0
 
@@ -44,11 +45,15 @@ def test_latency_measures_and_reports_progress():
     workload = Workload(batch=1, seq_len=16, latency=True, latency_min_time_s=0.05)
     latency = measure(TINY, workload, progress=lambda f, m: calls.append(f)).to_dict()["latency"]
     assert latency["complete"] is True
-    assert latency["prefill_ms"] > 0 and latency["decode_ms_per_token"] > 0
-    assert latency["runs"]["prefill"] >= 3 and latency["runs"]["decode"] >= 3
+    assert latency["prefill_ms"] > 0
+    assert latency["decode_ms_per_token"] > 0
+    assert latency["runs"]["prefill"] >= 3
+    assert latency["runs"]["decode"] >= 3
     assert latency["tokens_per_second"] == pytest.approx(1e3 / latency["decode_ms_per_token"])
     assert latency["threads"] >= 1
-    assert calls[0] == 0.0 and calls[-1] == 1.0 and calls == sorted(calls)
+    assert calls[0] == 0.0
+    assert calls[-1] == 1.0
+    assert calls == sorted(calls)
 
 
 @pytest.mark.parametrize("change, field", [({"batch": 0}, "batch"), ({"dtype": "int8"}, "dtype"),

@@ -71,7 +71,7 @@ def test_tracker_matches_profiler(position):
     tracked = activations.tracked_peak(model, ids)
     fake, _ = activations.prefill_peak_bytes(config, 2, 128, "float32")
     assert tracked == fake
-    assert abs(profiled - tracked) <= 4096  # the profiler also sees a few small allocator records
+    assert abs(profiled - tracked) <= 4096  # the profiler also records a few small allocator events
 
 
 def test_materialised_bias_shows_in_peak():
@@ -92,7 +92,8 @@ def test_peak_does_not_grow_with_depth():
 def test_budget_check_reports_bytes():
     fits, message = memory.check_budget(1_000, "cpu", 0.5, budget=999)
     assert not fits
-    assert "1,000 bytes" in message and "999 bytes" in message
+    assert "1,000 bytes" in message
+    assert "999 bytes" in message
 
 
 def test_deep_model_params_scaled_exactly():
