@@ -109,7 +109,11 @@ def make_optimizer(model: torch.nn.Module, settings: TrainSettings) -> torch.opt
 
 @contextmanager
 def reproducible(threads: int):
-    """Run with ``threads`` intra-op threads and deterministic kernels, then restore both settings."""
+    """Run with ``threads`` intra-op threads and deterministic kernels, then restore both settings.
+
+    NOTE: both settings are process-wide, so other torch work in the same process (the app timing
+    latency while the Quality tab trains) runs with them until the run ends.
+    """
     previous_threads = torch.get_num_threads()
     previous_deterministic = torch.are_deterministic_algorithms_enabled()
     previous_warn = torch.is_deterministic_algorithms_warn_only_enabled()
@@ -144,6 +148,8 @@ def train_run(config: DecoderConfig, settings: TrainSettings, seed: int, corpus:
     """
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise ValueError(f"invalid seed={seed!r}: expected an integer >= 0")
+    # NOTE: only the CPU path has been run; on CUDA, kernels without a deterministic version warn
+    # (warn_only) and repeated runs may differ in the last bits.
     device = torch.device(settings.device)
     with reproducible(settings.threads):
         return _train(config, settings, seed, corpus, device, on_step, stop)
