@@ -179,7 +179,7 @@ def read_qwen2(r: Reader) -> dict[str, Any]:
         kinds = ["sliding_attention" if window is not None and i >= max_window_layers else "full_attention"
                  for i in range(fields["n_layer"])]
     if not isinstance(kinds, list) or len(kinds) != fields["n_layer"] or \
-            not set(kinds) <= {"full_attention", "sliding_attention"}:
+            not all(kind in ("full_attention", "sliding_attention") for kind in kinds):
         raise r.fail("layer_types", kinds, f"expected {fields['n_layer']} entries of full_attention or sliding_attention")
     local = [i for i, kind in enumerate(kinds) if kind == "sliding_attention"]
     if local and window is None:

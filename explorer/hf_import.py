@@ -35,7 +35,7 @@ IGNORED_KEYS = frozenset({
     "dropout", "embed_dropout", "resid_dropout", "classifier_dropout", "layerdrop",
     "summary_type", "summary_use_proj", "summary_activation", "summary_proj_to_labels",
     "summary_first_dropout", "gradient_checkpointing", "pretraining_tp", "max_length",
-    "activation_dropout", "prefix",
+    "activation_dropout", "prefix", "explorer_schema", "explorer_version",
 })
 
 # Keys of architectures the recipe does not model; shown by name when a file sets them.
@@ -47,16 +47,37 @@ UNMODELLED_KEYS = frozenset({
 })
 
 
+# Family names for listing recipes, by model_type.
+FAMILY_NAMES = {
+    "gpt2": "GPT-2", "gpt_neo": "GPT-Neo", "opt": "OPT", "llama": "Llama", "mistral": "Mistral", "qwen2": "Qwen2",
+    "gpt_neox": "GPT-NeoX", "phi": "Phi", "falcon": "Falcon", "gemma": "Gemma", "bloom": "BLOOM", "mpt": "MPT",
+    "olmo": "OLMo",
+}
+
+
+def shorten(value: Any, limit: int = 80) -> str:
+    """Return repr(value) cut to ``limit`` characters, so an error stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def names(keys: list[str]) -> str:
+    return ", ".join(shorten(k, 40) for k in keys)
+
+
 class Reader:
     """Typed access to a config dict that remembers which keys were read."""
 
     def __init__(self, data: Mapping[str, Any], model_type: str):
+        odd = [k for k in data if not isinstance(k, str)]
+        if odd:
+            raise ValueError(f"invalid key {shorten(odd[0])} in a {model_type} config.json: JSON keys are strings")
         self.data = data
         self.model_type = model_type
         self.used: set[str] = set()
 
     def fail(self, key: str, value: Any, allowed: str) -> ValueError:
-        return ValueError(f"invalid {key}={value!r} in a {self.model_type} config.json: {allowed}")
+        return ValueError(f"invalid {key}={shorten(value)} in a {self.model_type} config.json: {allowed}")
 
     def get(self, key: str, default: Any = None) -> Any:
         self.used.add(key)
@@ -111,10 +132,10 @@ class Reader:
         unmodelled = [k for k in unread if k in UNMODELLED_KEYS and self.data[k] not in (None, False, 0)]
         unknown = [k for k in unread if k not in UNMODELLED_KEYS]
         if unmodelled:
-            raise ValueError(f"unmodelled architecture keys in a {self.model_type} config.json: {', '.join(unmodelled)}; "
+            raise ValueError(f"unmodelled architecture keys in a {self.model_type} config.json: {names(unmodelled)}; "
                              "the recipe has no equivalent, so no parameter count is given")
         if unknown:
-            raise ValueError(f"unknown keys in a {self.model_type} config.json: {', '.join(unknown)}; "
+            raise ValueError(f"unknown keys in a {self.model_type} config.json: {names(unknown)}; "
                              "they may change the architecture, so the file is rejected rather than misread")
 
 
@@ -133,7 +154,7 @@ def read_rope(r: Reader, theta: float = 10000.0, fraction: float = 1.0,
                      "original_max_position_embeddings"}
         extra = sorted(set(params) - sub.used)
         if extra:
-            raise r.fail("rope_parameters", params, f"unmodelled settings {', '.join(extra)}")
+            raise r.fail("rope_parameters", params, f"unmodelled settings {names(extra)}")
     else:
         theta = r.float(theta_key, theta)
         if fraction_key is not None:
@@ -146,7 +167,7 @@ def read_rope(r: Reader, theta: float = 10000.0, fraction: float = 1.0,
             extra = sorted(set(r.data["rope_scaling"]) - {"rope_type", "type", "factor", "low_freq_factor",
                                                           "high_freq_factor", "original_max_position_embeddings"})
             if extra:
-                raise r.fail("rope_scaling", r.data["rope_scaling"], f"unmodelled settings {', '.join(extra)}")
+                raise r.fail("rope_scaling", r.data["rope_scaling"], f"unmodelled settings {names(extra)}")
     if fraction > 1.0:
         raise r.fail("partial_rotary_factor", fraction, "expected a share of head_dim in (0, 1]")
     return {"kind": "rope", "theta": theta, "fraction": fraction, "scaling": scaling}
@@ -190,8 +211,8 @@ def config_from_hf(data: Any, name: str | None = None, description: str | None =
     if not isinstance(data, Mapping):
         raise ValueError(f"invalid config.json: expected a JSON object, got {type(data).__name__}")
     model_type = data.get("model_type")
-    if model_type not in FAMILIES:
-        raise ValueError(f"invalid model_type={model_type!r} in config.json: supported are {', '.join(sorted(FAMILIES))}")
+    if not isinstance(model_type, str) or model_type not in FAMILIES:
+        raise ValueError(f"invalid model_type={shorten(model_type)} in config.json: supported are {', '.join(sorted(FAMILIES))}")
     reader = Reader(data, model_type)
     fields = FAMILIES[model_type](reader)
     reader.check_unread()
@@ -199,7 +220,7 @@ def config_from_hf(data: Any, name: str | None = None, description: str | None =
     source = data.get("_name_or_path")
     fields["name"] = name or (source.rsplit("/", 1)[-1] if isinstance(source, str) and source else model_type)
     fields["description"] = description or f"Imported from a Hugging Face config.json (model_type {model_type})."
-    fields.setdefault("family", model_type)
+    fields.setdefault("family", FAMILY_NAMES.get(model_type, model_type))
     try:
         return DecoderConfig.from_dict(fields)
     except ValueError as err:
@@ -228,7 +249,10 @@ def load_hf_file(path: str | Path, name: str | None = None, description: str | N
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ValueError(f"config.json {path} is {size} bytes: above the limit of {MAX_FILE_BYTES} bytes")
-    return config_from_hf(parse_hf_json(path.read_bytes()), name=name, description=description)
+    data = parse_hf_json(path.read_bytes())
+    if name is None and isinstance(data, Mapping) and not data.get("_name_or_path"):
+        name = path.stem if path.stem != "config" else None
+    return config_from_hf(data, name=name, description=description)
 
 
 def is_hf_config(data: Any) -> bool:

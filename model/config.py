@@ -352,6 +352,8 @@ class DecoderConfig:
     def from_dict(cls, data: Mapping[str, Any]) -> "DecoderConfig":
         if not isinstance(data, Mapping):
             raise _fail("recipe", type(data).__name__, "expected a JSON object")
+        # Exported recipes name the tool that wrote them; that note is not part of the recipe.
+        data = {k: v for k, v in data.items() if k != "exported_by"}
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -392,3 +394,12 @@ class DecoderConfig:
 
 def list_presets() -> list[str]:
     return sorted(p.stem for p in PRESET_DIR.glob("*.json"))
+
+
+def presets_by_family() -> dict[str, list[str]]:
+    """Return preset names grouped by their ``family`` field; presets without one are under "other"."""
+    groups: dict[str, list[str]] = {}
+    for name in list_presets():
+        family = DecoderConfig.from_preset(name).family or "other"
+        groups.setdefault(family, []).append(name)
+    return dict(sorted(groups.items()))

@@ -126,3 +126,22 @@ def test_v5_rope_parameters_read():
     data = tiny_hf_dict("llama", rope_parameters={"rope_type": "linear", "factor": 2.0, "rope_theta": 5e5})
     position = config_from_hf(data).position
     assert position == {"kind": "rope", "theta": 5e5, "fraction": 1.0, "scaling": {"type": "linear", "factor": 2.0}}
+
+
+def test_presets_listed_by_family():
+    from model.config import presets_by_family
+
+    groups = presets_by_family()
+    assert groups["GPT-2"] == ["gpt2-large", "gpt2-medium", "gpt2-small", "gpt2-xl"]
+    assert {"llama-2-7b", "llama-3-8b", "llama-3.1-405b", "tinyllama-1.1b", "smollm-135m"} <= set(groups["Llama"])
+    assert "pythia-160m" in groups["GPT-NeoX"]
+
+
+def test_presets_equal_their_import():
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    result = subprocess.run([sys.executable, "scripts/make_presets.py", "--check"], cwd=root,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
