@@ -37,8 +37,9 @@ def loss_curves(runs: list[dict]) -> go.Figure:
             val_steps, val_losses = zip(*run["validation"])
             figure.add_trace(go.Scatter(x=val_steps, y=val_losses, mode="lines+markers", name=f"{label}: validation",
                                         legendgroup=run["recipe"], line={"color": color, "dash": "dash"}))
+    # showlegend: Plotly hides the legend of a one-trace figure, which would hide the "incomplete" label.
     figure.update_layout(title="Loss over training", xaxis_title="step", yaxis_title="next-byte loss (nats)",
-                         height=420, margin={"t": 50, "b": 40})
+                         height=420, margin={"t": 50, "b": 40}, showlegend=True)
     return figure
 
 
@@ -64,7 +65,8 @@ def extrapolation_chart(groups: list[dict]) -> go.Figure:
                                     error_y={"type": "data", "array": errors, "visible": True}))
     figure.update_layout(title="Length extrapolation: validation loss vs evaluation length",
                          xaxis_title="evaluation length (bytes; trained at the first point)",
-                         yaxis_title="next-byte loss (nats)", xaxis_type="log", height=420, margin={"t": 50, "b": 40})
+                         yaxis_title="next-byte loss (nats)", xaxis_type="log", height=420, margin={"t": 50, "b": 40},
+                         showlegend=True)
     return figure
 
 

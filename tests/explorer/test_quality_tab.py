@@ -48,6 +48,14 @@ def test_run_shows_curves_and_extrapolation(tmp_path):
     assert any("complete: 8 of 8 steps" in p.proto.text for p in app.get("progress"))
     assert len(list(tmp_path.glob("*.json"))) == 2
 
+    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    extrapolation = next(s for s in specs if s["layout"]["title"]["text"].startswith("Length extrapolation"))
+    points = {trace["name"].split(" ")[0]: trace["x"] for trace in extrapolation["data"]}
+    assert points["gpt2-small-tiny"] == [16]  # the learned table rejects 2x and 4x
+    assert points["tiny-rope-tiny"] == [16, 32, 64]
+    learned_name = next(t["name"] for t in extrapolation["data"] if t["name"].startswith("gpt2-small"))
+    assert "2x rejected" in learned_name
+
 
 def test_stopped_run_labelled_incomplete(tmp_path):
     app = tiny_app(tmp_path, steps=10_000)
