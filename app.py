@@ -10,9 +10,8 @@ import logging
 
 import streamlit as st
 
-from explorer.ui import compare_charts, compare_tab
+from explorer.ui import compare_charts, compare_tab, results
 from explorer.ui.recipe_editor import render_editor
-from explorer.ui.results import measurement_available, report
 from explorer.ui.slots import init_slots
 from explorer.ui.transfer import render_transfer
 from explorer.ui.workload import render_workload
@@ -39,30 +38,15 @@ for slot, column in enumerate(st.columns(count)):
             configs.append((slot, config))
 
 
-def measure_entries() -> list[compare_tab.Entry]:
-    entries = []
-    for slot, config in configs:
-        entry = compare_tab.Entry(label=f"{slot + 1}. {config.name}", config=config)
-        try:
-            entry.report = report(config.to_json(), choice.to_json())
-        except ValueError as err:  # a workload this recipe cannot run, e.g. longer than its position table
-            entry.error = str(err)
-        except Exception as err:  # a measurement bug is named on its recipe, never shown as a traceback
-            log.exception("measuring %s failed", entry.label)
-            entry.error = f"measurement failed: {type(err).__name__}: {err}"
-        entries.append(entry)
-    return entries
-
-
 compare, *others = st.tabs(["Compare", *OTHER_TABS], key="tab", on_change="rerun")
 if compare.open is not False:
     with compare:
-        if not measurement_available():
+        if not results.measurement_available():
             st.info("Measurement (explorer.measure) is not available in this build.")
         elif not configs:
             st.info("No valid recipe: fix the errors above.")
         else:
-            entries = measure_entries()
+            entries = results.collect_entries(configs, choice)
             if choice.latency:
                 compare_charts.run_latency(entries, choice)
             compare_tab.render_cards(entries, choice)
@@ -71,6 +55,9 @@ if compare.open is not False:
             compare_charts.render_charts(entries, choice, gpu)
             st.subheader("Layer stacks")
             compare_charts.render_diagrams(entries)
+            # Quick numbers were shown first; count them fully now and draw the page again.
+            if results.finish_entries(entries, choice):
+                st.rerun()
 
 for tab, (name, module_name) in zip(others, OTHER_TABS.items()):
     if tab.open is False:

@@ -7,6 +7,7 @@ explorer's closed forms over a range of context lengths.
 
 from __future__ import annotations
 
+import math
 from typing import Mapping, Sequence
 
 import plotly.graph_objects as go
@@ -16,17 +17,6 @@ from model import DecoderConfig
 
 # Contexts for the curves: powers of two from 128 tokens to 1M tokens.
 CONTEXTS = [2**k for k in range(7, 21)]
-
-# Nominal memory of common accelerators in decimal GB as sold; the usable part is a little
-# smaller because the runtime and the CUDA context take some.
-GPU_MEMORY_GB = {
-    "NVIDIA L4 (24 GB)": 24,
-    "NVIDIA RTX 4090 (24 GB)": 24,
-    "NVIDIA A100 (40 GB)": 40,
-    "NVIDIA A100 (80 GB)": 80,
-    "NVIDIA H100 (80 GB)": 80,
-    "NVIDIA H200 (141 GB)": 141,
-}
 
 COMPONENT_ORDER = ["embedding", "position", "attention", "feed_forward", "norm", "output_head"]
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
@@ -87,7 +77,7 @@ def decode_flops_curves(configs: Sequence[DecoderConfig], contexts: Sequence[int
     """FLOPs to decode one token of one sequence at each context length."""
     from explorer.flops.closed_form import decode_flops
 
-    return [[decode_flops(c, context, 1) for context in contexts] for c in configs]
+    return [[decode_flops(c, context, 1)["total"] for context in contexts] for c in configs]
 
 
 def context_limit(gpu_bytes: float, weights_bytes: float, kv_bytes_per_context_token: float) -> float | None:
@@ -99,16 +89,20 @@ def context_limit(gpu_bytes: float, weights_bytes: float, kv_bytes_per_context_t
 
 
 def kv_cache_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]], contexts: Sequence[int] = CONTEXTS,
-                        gpu: str | None = None, weights_bytes: Sequence[float] = (), batch: int = 1) -> go.Figure:
-    """Log-log lines of KV-cache memory against context, with where each recipe fills ``gpu``."""
+                        gpu: tuple[str, float] | None = None, weights_bytes: Sequence[float] = (), batch: int = 1) -> go.Figure:
+    """Log-log lines of KV-cache memory against context, with where each recipe fills the GPU.
+
+    ``gpu`` is (name, memory in bytes), for example from ``explorer.hardware``.
+    """
     fig = go.Figure()
     for i, (label, curve) in enumerate(zip(labels, curves)):
         fig.add_scatter(x=list(contexts), y=[b / 2**30 for b in curve], mode="lines+markers", name=label,
                         line={"color": PALETTE[i % len(PALETTE)]},
                         hovertemplate=f"{label}<br>%{{x:,}} tokens: %{{y:.3g}} GiB<extra></extra>")
     if gpu is not None:
-        gpu_bytes = GPU_MEMORY_GB[gpu] * 1e9
-        fig.add_hline(y=gpu_bytes / 2**30, line_dash="dot", line_color="#444",
+        gpu, gpu_bytes = gpu
+        # Shapes on a log axis take log10 coordinates.
+        fig.add_hline(y=math.log10(gpu_bytes / 2**30), line_dash="dot", line_color="#444",
                       annotation_text=f"{gpu} memory", annotation_position="top left")
         for i, (label, curve, weights) in enumerate(zip(labels, curves, weights_bytes)):
             per_token = curve[-1] / contexts[-1]  # the KV cache grows linearly with context
@@ -118,7 +112,7 @@ def kv_cache_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]]
                                    x=0.01, y=0.9 - 0.07 * i, showarrow=False, font={"color": PALETTE[i % len(PALETTE)]})
                 continue
             if contexts[0] <= limit <= contexts[-1]:
-                fig.add_vline(x=limit, line_dash="dash", line_color=PALETTE[i % len(PALETTE)])
+                fig.add_vline(x=math.log10(limit), line_dash="dash", line_color=PALETTE[i % len(PALETTE)])
                 fig.add_scatter(x=[limit], y=[(gpu_bytes - weights) / 2**30], mode="markers", showlegend=False,
                                 marker={"symbol": "x", "size": 12, "color": PALETTE[i % len(PALETTE)]},
                                 hovertemplate=f"{label}: weights + KV cache fill {gpu} at %{{x:,.0f}} tokens<extra></extra>")

@@ -14,8 +14,7 @@ from explorer import charts
 from explorer.diagram import stack_figure
 
 from . import results
-from .compare_tab import Entry
-from .results import WorkloadChoice
+from .results import Entry, WorkloadChoice
 
 log = logging.getLogger(__name__)
 
@@ -37,10 +36,12 @@ def run_latency(entries: list[Entry], choice: WorkloadChoice) -> None:
             point = results.latency_point(entry.config.to_json(), choice.to_json(), seq_len)
         except Exception as err:  # a failed timing is reported on its recipe, never as a traceback
             log.exception("latency of %s at %d tokens failed", entry.label, seq_len)
-            entry.error = f"latency at {seq_len} tokens failed: {err}"
+            entry.latency_note = f"latency at {seq_len} tokens failed: {type(err).__name__}: {err}"
             continue
-        if point is not None and point.get("complete"):
+        if point.get("complete"):
             entry.latency_points[seq_len] = point
+        else:
+            entry.latency_note = f"latency at {seq_len} tokens incomplete: {point.get('reason')}"
     bar.empty()
     for entry in entries:
         lengths = results.latency_lengths(choice.seq_len, entry.config.max_seq_len)
@@ -50,7 +51,7 @@ def run_latency(entries: list[Entry], choice: WorkloadChoice) -> None:
             entry.latency_points = {}  # partial timings are never drawn as a complete curve
 
 
-def render_charts(entries: list[Entry], choice: WorkloadChoice, gpu: str | None) -> None:
+def render_charts(entries: list[Entry], choice: WorkloadChoice, gpu: tuple[str, float] | None) -> None:
     measured = [e for e in entries if e.report is not None]
     if not measured:
         st.info("No valid recipe to chart.")
@@ -74,8 +75,8 @@ def render_charts(entries: list[Entry], choice: WorkloadChoice, gpu: str | None)
         st.plotly_chart(charts.kv_cache_vs_context(labels, curves, gpu=gpu, weights_bytes=weights, batch=choice.batch),
                         key="chart_kv_cache", width="stretch")
         if gpu:
-            st.caption(f"The crosses mark where weights plus KV cache fill an {gpu}'s nominal memory "
-                       "(activations and runtime overhead not included).")
+            st.caption(f"The crosses mark where weights plus KV cache fill the {gpu[1] / 1e9:g} GB of one {gpu[0]} "
+                       "(datasheet memory; activations and runtime overhead not included).")
     with right:
         st.subheader("FLOPs per decoded token against context")
         flop_curves = [results.decode_curve(e.config.to_json()) for e in measured]

@@ -6,27 +6,13 @@ lays them out. Differences are relative to the first valid recipe.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 import streamlit as st
 
 from explorer.ui import format as fmt
-from model import DecoderConfig
-
-from .results import WorkloadChoice
-
-
-@dataclass
-class Entry:
-    """One recipe column: its label, config, measured report and latency (or why not)."""
-
-    label: str
-    config: DecoderConfig
-    report: dict | None = None
-    error: str | None = None
-    latency: dict | None = None  # the complete latency at the workload's length, else None
-    latency_points: dict = field(default_factory=dict)  # seq_len -> complete latency dict
+from .results import Entry, WorkloadChoice
 
 
 @dataclass(frozen=True)
@@ -91,27 +77,29 @@ def _delta(value: float | None, reference: float | None, is_reference: bool) -> 
 def _value_text(metric: Metric, entry: Entry, choice: WorkloadChoice) -> str:
     value = metric.value(entry)
     if value is None and metric.timed:
-        return "timing off" if not choice.latency else "not measured"
+        return "timing off" if not choice.latency else "incomplete"
     return metric.format(value)
 
 
 def render_cards(entries: list[Entry], choice: WorkloadChoice) -> None:
-    """Draw one column of metric cards per recipe, with the change from the first recipe."""
+    """Draw a row of metric cards per recipe, with the change from the first recipe."""
     measured = [e for e in entries if e.report is not None]
     reference = measured[0] if measured else None
-    columns = st.columns(len(entries))
-    for column, entry in zip(columns, entries):
-        with column:
-            st.markdown(f"**{entry.label}**")
-            if entry.report is None:
-                st.error(entry.error or "not measured")
-                continue
-            for metric in metrics(choice):
-                value = metric.value(entry)
-                delta = _delta(value, metric.value(reference), entry is reference)
-                colour = "inverse" if metric.lower_is_better else "off"
-                st.metric(metric.name, _value_text(metric, entry, choice), delta=delta, delta_color=colour,
+    for entry in entries:
+        st.markdown(f"**{entry.label}**")
+        if entry.report is None:
+            st.error(entry.error or "not measured")
+            continue
+        cards = metrics(choice)
+        columns = [column for _ in range(2) for column in st.columns(4)]  # two rows of four
+        for column, metric in zip(columns, cards):
+            value = metric.value(entry)
+            delta = _delta(value, metric.value(reference), entry is reference)
+            colour = "inverse" if metric.lower_is_better else "off"
+            column.metric(metric.name, _value_text(metric, entry, choice), delta=delta, delta_color=colour,
                           help=metric.help(entry))
+        if entry.latency_note:
+            st.warning(entry.latency_note)
 
 
 def comparison_rows(entries: list[Entry], choice: WorkloadChoice) -> list[dict[str, str]]:
@@ -142,9 +130,25 @@ def conventions(choice: WorkloadChoice, entries: list[Entry]) -> str:
     return text
 
 
+def counter_check(entry: Entry) -> str | None:
+    """Say how far the three FLOP counters of a full report are apart, or None before it exists."""
+    counters = _get(entry, "flops", "counters")
+    if not entry.complete or not counters:
+        return None
+    matmuls = [c["matmul"] for c in counters.values()]
+    spread = (max(matmuls) - min(matmuls)) / max(matmuls) * 100
+    return f"{entry.label}: matrix-multiply FLOPs of {', '.join(counters)} agree within {spread:.4f}%"
+
+
 def render_table(entries: list[Entry], choice: WorkloadChoice) -> None:
     st.dataframe(comparison_rows(entries, choice), hide_index=True, width="stretch", key="compare_table")
     st.caption(conventions(choice, entries))
+    if any(not e.complete for e in entries if e.report is not None):
+        st.caption("Showing explorer's closed-form counts while fvcore and torch's counter run on the model; "
+                   "the page redraws with their counts and the activation peak when they finish.")
+    else:
+        st.caption("FLOPs counted by fvcore on the model built on the meta device. "
+                   + "; ".join(filter(None, map(counter_check, entries))) + ".")
     for entry in entries:
         unsupported = _get(entry, "flops", "unsupported_ops")
         if unsupported:

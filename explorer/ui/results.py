@@ -9,7 +9,8 @@ session can modify what another sees. ``max_entries`` bounds the memory a long s
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import logging
+from dataclasses import dataclass, field
 
 import streamlit as st
 
@@ -17,7 +18,11 @@ from explorer import charts
 from explorer.diagram import StackStep, layer_stack
 from model import DecoderConfig
 
+log = logging.getLogger(__name__)
 ENTRIES = 24  # about six full sets of four recipes
+# Seconds of repeated calls per timing; short, because the page times several lengths per recipe.
+LATENCY_RUN_S = 0.25
+MEMORY_SHARE = 0.8  # of the free memory a timed model may take, as explorer.measure's default
 
 
 @dataclass(frozen=True)
@@ -32,7 +37,8 @@ class WorkloadChoice:
     latency: bool
 
     def to_json(self) -> str:
-        return json.dumps(self.__dict__, sort_keys=True)
+        """Return the workload as a cache key; the latency switch is left out, since it changes no count."""
+        return json.dumps({**self.__dict__, "latency": False}, sort_keys=True)
 
     def workload(self, **changes):
         """Return explorer's ``Workload`` for this choice, with some fields changed."""
@@ -51,9 +57,13 @@ def measurement_available() -> bool:
     return True
 
 
-@st.cache_resource(max_entries=8, show_spinner=False)
+@st.cache_resource(max_entries=4, show_spinner=False)
 def model_for(recipe_json: str, device: str, dtype: str):
-    """Build the real model once per recipe, device and dtype; callers must not modify it."""
+    """Build the real model once per recipe, device and dtype, shared by every session.
+
+    Callers only run it under ``torch.no_grad()`` with their own KV cache, so no session
+    changes what another one times.
+    """
     import torch
 
     from model import build_model
@@ -63,21 +73,69 @@ def model_for(recipe_json: str, device: str, dtype: str):
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
 def report(recipe_json: str, workload_json: str) -> dict:
-    """Return ``measure(config, workload).to_dict()`` with latency off."""
+    """Return ``measure(config, workload).to_dict()`` with latency off, or {"error": why}.
+
+    A failure is cached as its message too, so the page does not retry it on every rerun.
+    """
     from explorer.measure import measure
 
     choice = WorkloadChoice(**json.loads(workload_json))
-    return measure(DecoderConfig.from_json(recipe_json), choice.workload(latency=False)).to_dict()
+    try:
+        return measure(DecoderConfig.from_json(recipe_json), choice.workload(latency=False)).to_dict()
+    except ValueError as err:  # a workload this recipe cannot run, e.g. longer than its position table
+        return {"error": str(err)}
+    except Exception as err:  # a measurement bug is named on its recipe, never shown as a traceback
+        log.exception("measuring %s under %s failed", recipe_json, workload_json)
+        return {"error": f"measurement failed: {type(err).__name__}: {err}"}
+
+
+@st.cache_data(max_entries=ENTRIES, show_spinner=False)
+def quick_report(recipe_json: str, workload_json: str) -> dict:
+    """Return the report's fast part from explorer's closed forms and parameter count, or {"error": why}.
+
+    Shown while ``report`` (fvcore and torch counters, activation peak) runs; the activation
+    peak is None here, so the page shows it as pending, not as 0.
+    """
+    from explorer import memory
+    from explorer.flops.closed_form import decode_flops, forward_flops
+    from explorer.params import count_params
+
+    config = DecoderConfig.from_json(recipe_json)
+    choice = WorkloadChoice(**json.loads(workload_json))
+    try:
+        choice.workload().check(config)
+    except ValueError as err:
+        return {"error": str(err)}
+    forward = forward_flops(config, choice.batch, choice.seq_len, choice.attention)
+    decode = decode_flops(config, choice.seq_len, choice.batch)
+    return {
+        "params": count_params(config),
+        "flops": {"forward": forward["total"], "forward_matmul": forward["matmul"], "macs_forward": forward["matmul"] // 2,
+                  "decode_token": decode["total"], "convention": choice.attention, "unsupported_ops": {},
+                  "by_component": {k: v for k, v in forward.items() if k not in ("matmul", "total")}},
+        "memory": {"weights_bytes": memory.weights_bytes(config, choice.dtype),
+                   "kv_cache_bytes": memory.kv_cache_bytes(config, choice.seq_len, choice.batch, choice.dtype),
+                   "kv_cache_bytes_per_token": memory.kv_cache_bytes(config, 1, 1, choice.dtype),
+                   "activation_peak_bytes": None},
+        "latency": None,
+    }
 
 
 @st.cache_data(max_entries=4 * ENTRIES, show_spinner=False)
-def latency_point(recipe_json: str, workload_json: str, seq_len: int) -> dict | None:
-    """Return the measured latency dict of one recipe at one sequence length."""
-    from explorer.measure import measure
+def latency_point(recipe_json: str, workload_json: str, seq_len: int) -> dict:
+    """Return explorer's latency dict for one recipe at one sequence length (``complete`` says if whole)."""
+    from explorer import memory
+    from explorer.latency import measure_latency
 
     choice = WorkloadChoice(**json.loads(workload_json))
-    result = measure(DecoderConfig.from_json(recipe_json), choice.workload(seq_len=seq_len, latency=True)).to_dict()
-    return result.get("latency")
+    # The same guard as explorer.measure: refuse before allocating a model that would not fit.
+    sizes = report(recipe_json, WorkloadChoice(**{**choice.__dict__, "seq_len": seq_len}).to_json())["memory"]
+    needed = sizes["weights_bytes"] + sizes["activation_peak_bytes"] + sizes["kv_cache_bytes"]
+    fits, message = memory.check_budget(needed, choice.device, MEMORY_SHARE, None)
+    if not fits:
+        return {"complete": False, "reason": f"memory guard: {message}", "prefill_ms": None, "decode_ms_per_token": None}
+    model = model_for(recipe_json, choice.device, choice.dtype)
+    return measure_latency(model, choice.batch, seq_len, choice.device, choice.dtype, min_run_time=LATENCY_RUN_S)
 
 
 @st.cache_data(max_entries=ENTRIES, show_spinner=False)
@@ -100,3 +158,54 @@ def latency_lengths(seq_len: int, max_seq_len: int) -> list[int]:
     top = min(seq_len, max_seq_len)
     lengths = [n for n in (32, 64, 128, 256, 512, 1024, 2048, 4096, 8192) if n < top]
     return lengths[-4:] + [top]
+
+
+@dataclass
+class Entry:
+    """One recipe column: its label, config, report (quick or full) and latency, or why not."""
+
+    label: str
+    config: DecoderConfig
+    report: dict | None = None
+    error: str | None = None
+    complete: bool = False  # the report is explorer.measure's full one, not the quick closed forms
+    latency: dict | None = None  # the complete latency at the workload's length, else None
+    latency_points: dict = field(default_factory=dict)  # seq_len -> complete latency dict
+    latency_note: str | None = None  # why a requested timing is missing
+
+
+def collect_entries(configs: list[tuple[int, DecoderConfig]], choice: WorkloadChoice) -> list[Entry]:
+    """Return an entry per valid recipe with its full report if this session has one, else the quick one.
+
+    Keys this session has already measured are remembered in its session state, so a rerun reads
+    them from the cache instead of showing the quick numbers again.
+    """
+    measured = st.session_state.setdefault("measured_keys", {})
+    entries = []
+    for slot, config in configs:
+        entry = Entry(label=f"{slot + 1}. {config.name}", config=config)
+        key = (config.to_json(), choice.to_json())
+        entry.complete = key in measured
+        result = report(*key) if entry.complete else quick_report(*key)
+        if "error" in result:
+            entry.error = result["error"]
+        else:
+            entry.report = result
+        entries.append(entry)
+    return entries
+
+
+def finish_entries(entries: list[Entry], choice: WorkloadChoice) -> bool:
+    """Run the full measurement for entries that showed quick numbers; return whether any ran."""
+    pending = [e for e in entries if not e.complete and e.error is None]
+    if not pending:
+        return False
+    measured = st.session_state.setdefault("measured_keys", {})
+    with st.spinner("Counting FLOPs with fvcore and torch's counter and measuring the activation peak…"):
+        for entry in pending:
+            key = (entry.config.to_json(), choice.to_json())
+            report(*key)
+            measured[key] = True
+    while len(measured) > 4 * ENTRIES:  # forget the oldest; a forgotten key only shows quick numbers first
+        del measured[next(iter(measured))]
+    return True

@@ -22,16 +22,20 @@ log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 1_000_000  # a config.json is a few KB; anything this large is not one
 
 
-def hf_config_json(config: DecoderConfig) -> tuple[str | None, str]:
+@st.cache_data(max_entries=32, show_spinner=False)
+def hf_config_json(recipe_json: str) -> tuple[str | None, str]:
     """Return (config.json text, "") or (None, why the recipe has no HF config)."""
     try:
-        from explorer import hf_export
+        from explorer.hf_export import recipe_to_hf
     except ImportError:
         return None, "Hugging Face export is not available in this build."
     try:
-        data = hf_export.to_hf_config(config)
+        data = recipe_to_hf(DecoderConfig.from_json(recipe_json))
     except ValueError as err:
         return None, str(err)
+    except Exception as err:  # an exporter bug costs this button only, never the page
+        log.exception("HF export of %s failed", recipe_json)
+        return None, f"export failed: {type(err).__name__}: {err}"
     return json.dumps(data, indent=2, sort_keys=True) + "\n", ""
 
 
@@ -84,7 +88,7 @@ def render_transfer(slot: int, config: DecoderConfig | None) -> None:
         st.download_button("Download recipe JSON", data=config.to_json(), file_name=f"{config.name}.json",
                            mime="application/json", key=slot_key(slot, "download_recipe"), on_click="ignore",
                            help="The decoder-recipe/1 file that training code and `python -m explorer` read.")
-        text, why = hf_config_json(config)
+        text, why = hf_config_json(config.to_json())
         if text is not None:
             st.download_button("Download HF config.json", data=text, file_name="config.json", mime="application/json",
                                key=slot_key(slot, "download_hf"), on_click="ignore",
