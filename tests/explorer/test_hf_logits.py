@@ -69,3 +69,25 @@ def test_window_cache_holds_only_window():
     config = config_from_hf(tiny_hf_dict("qwen2", use_sliding_window=True, sliding_window=5, max_window_layers=1))
     cache = build_model(config, device="meta").new_cache(1, 64)
     assert [layer.k.shape[2] for layer in cache.layers] == [64, 5]
+
+
+@pytest.mark.parametrize("preset, tokens, expected_tokens", [
+    ("gpt-neo-125m", 1024, 6 * 1024 + 6 * 256),  # global and local (256) layers alternate
+    ("mistral-7b", 8192, 32 * 4096),  # every layer keeps its 4096-token window
+    ("mistral-7b", 2048, 32 * 2048),  # below the window nothing is dropped
+])
+def test_kv_cache_bytes_capped_by_window(preset, tokens, expected_tokens):
+    from explorer.memory import kv_cache_bytes, measured_kv_cache_bytes
+    from model import DecoderConfig
+
+    config = DecoderConfig.from_preset(preset)
+    per_token_layer = 2 * config.n_kv_head * config.resolved_head_dim * 2  # keys and values, bfloat16
+    assert kv_cache_bytes(config, tokens, 1, "bfloat16") == expected_tokens * per_token_layer
+    assert measured_kv_cache_bytes(config, 1, tokens, "bfloat16")[0] == expected_tokens * per_token_layer
+
+
+def test_replace_fewer_layers_keeps_local_prefix():
+    from model import DecoderConfig
+
+    config = DecoderConfig.from_preset("gpt-neo-125m").replace(n_layer=3)
+    assert config.layer_windows() == [None, 256, None]
