@@ -36,10 +36,13 @@ def weights_bytes(config_or_count: DecoderConfig | int, dtype: str) -> int:
 def kv_cache_bytes(config: DecoderConfig, tokens: int, batch: int, dtype: str) -> int:
     """Return 2 · layers · kv_heads · head_dim · tokens · batch · bytes: keys and values of every layer.
 
-    GQA and MQA store only the ``n_kv_head`` shared heads, which is where they save memory.
+    GQA and MQA store only the ``n_kv_head`` shared heads, which is where they save memory, and
+    a sliding-window layer stores at most ``sliding_window`` tokens.
     """
     per_value = dtype_bytes(dtype)
-    return math.ceil(2 * config.n_layer * config.n_kv_head * config.resolved_head_dim * tokens * batch * per_value)
+    # A sliding-window layer keeps at most its window of tokens.
+    cached = sum(tokens if window is None else min(tokens, window) for window in config.layer_windows())
+    return math.ceil(2 * cached * config.n_kv_head * config.resolved_head_dim * batch * per_value)
 
 
 def _cache_after_decoding(config: DecoderConfig, batch: int, seq_len: int, dtype: str) -> int:

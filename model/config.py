@@ -388,8 +388,15 @@ class DecoderConfig:
         return cls.from_json(path.read_text())
 
     def replace(self, **changes: Any) -> "DecoderConfig":
-        """Return a validated copy with some top-level fields changed."""
-        return DecoderConfig.from_dict({**self.to_dict(), **changes})
+        """Return a validated copy with some top-level fields changed.
+
+        A smaller ``n_layer`` keeps the local layers among the first ``n_layer`` ones, unless
+        ``local_layers`` is changed too.
+        """
+        data = self.to_dict()
+        if "n_layer" in changes and "local_layers" not in changes and self.local_layers is not None:
+            data["local_layers"] = [i for i in self.local_layers if i < changes["n_layer"]]
+        return DecoderConfig.from_dict({**data, **changes})
 
 
 def list_presets() -> list[str]:

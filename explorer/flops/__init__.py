@@ -32,7 +32,8 @@ def _combine(one: Any, two: Any, layers: int) -> Any:
 
 def by_layers(config: DecoderConfig, count: Callable[[DecoderConfig], Any]) -> tuple[Any, str]:
     """Return ``count(config)`` and the method used: the whole model, or 1 and 2 layers scaled."""
-    if config.n_layer <= FULL_COUNT_MAX_LAYERS:
+    # Layers with different attention windows are not identical blocks, so scaling would be wrong.
+    if config.n_layer <= FULL_COUNT_MAX_LAYERS or len(set(config.layer_windows())) > 1:
         return count(config), f"counted on the whole {config.n_layer}-layer model (meta device)"
     one, two = count(config.replace(n_layer=1)), count(config.replace(n_layer=2))
     method = (f"counted on 1- and 2-layer models of the same widths (meta device) and scaled to "
