@@ -49,6 +49,18 @@ class PositionEncoding(nn.Module):
     def attention_bias(self, q_len: int, start: int, dtype: torch.dtype, device: torch.device) -> torch.Tensor | None:
         return None
 
+    def _apply(self, fn, recurse=True):
+        # model.to(torch.bfloat16) would round the float32 buffers (RoPE frequencies, xPos decay
+        # rates, ALiBi slopes) to 8 mantissa bits, so a cast keeps their float32 values and only
+        # moves them to the new device.
+        originals = {name: buf for name, buf in self._buffers.items() if buf is not None and buf.is_floating_point()}
+        super()._apply(fn, recurse)
+        for name, original in originals.items():
+            moved = self._buffers[name]
+            if moved.dtype != original.dtype:
+                self._buffers[name] = original.to(device=moved.device)
+        return self
+
     def check_length(self, end: int) -> None:
         if self.max_positions is not None and end > self.max_positions:
             raise ValueError(

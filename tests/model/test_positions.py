@@ -242,3 +242,20 @@ def test_buffers_are_not_parameters(position):
     assert not parameters & buffers
     assert not buffers & set(model.state_dict())
     assert all(isinstance(p, torch.nn.Parameter) for p in model.parameters())
+
+
+@pytest.mark.parametrize("position", ["rope", "xpos", "alibi"])
+def test_low_precision_model_keeps_float32_buffers(position):
+    model = build_model(tiny_config(position), dtype=torch.bfloat16)
+    model.half()
+    assert all(buffer.dtype == torch.float32 for buffer in model.buffers())
+
+
+def test_bf16_rope_angles_stay_exact():
+    # Frequencies rounded to bfloat16 would shift the angle at position 4000 by about 0.1 rad.
+    config = tiny_config("rope", max_seq_len=8192)
+    exact, low = build_model(config).positions, build_model(config, dtype=torch.bfloat16).positions
+    q = random_heads(4, dtype=torch.bfloat16)
+
+    expected = exact.rotate(q.float(), 4000)
+    assert (low.rotate(q, 4000).float() - expected).abs().max() <= 0.02 * q.float().abs().max()
