@@ -1,8 +1,9 @@
 """Write a recipe as a LitGPT model config (the keyword arguments of ``litgpt.Config``).
 
 Field names and behaviour follow litgpt 0.5.13 (``litgpt/config.py``, ``litgpt/model.py``).
-LitGPT builds RoPE models only, never ties the output head to the embedding, and picks two norm
-variants from the model name: a RMSNorm with a (1 + weight) scale when the name contains
+LitGPT builds RoPE models only, ties the output head to the embedding only when training runs with
+``--train.tie_embeddings true`` (the Config has no such field), and picks two norm variants from
+the model name: a RMSNorm with a (1 + weight) scale when the name contains
 "Gemma", and a LayerNorm without weights when it contains "OLMo". The exported name carries
 that word where the recipe needs the variant. Anything else without an equivalent is rejected
 with a ValueError that names the recipe field.
@@ -79,9 +80,6 @@ def mlp_keys(config: DecoderConfig) -> dict[str, Any]:
 
 def recipe_to_litgpt(config: DecoderConfig) -> dict[str, Any]:
     """Return the keyword arguments of ``litgpt.Config`` that build this recipe."""
-    if config.tie_embeddings:
-        raise reject(config, "tie_embeddings", True, "LitGPT's GPT always has a separate output head; "
-                     "set tie_embeddings to false to export")
     if config.embedding_norm:
         raise reject(config, "embedding_norm", True, "LitGPT has no norm on the embeddings")
     scale = config.embedding_scale
@@ -116,4 +114,6 @@ def recipe_to_litgpt(config: DecoderConfig) -> dict[str, Any]:
 def litgpt_text(config: DecoderConfig) -> str:
     """Return a ``model_config.yaml`` for ``litgpt.Config.from_file``: comments, then JSON (valid YAML)."""
     header = f"# {SCHEMA} recipe {config.name!r} exported by decoder-explorer {__version__}\n"
+    if config.tie_embeddings:
+        header += "# tied embeddings: train with `litgpt pretrain ... --train.tie_embeddings true`\n"
     return header + json.dumps(recipe_to_litgpt(config), indent=2, sort_keys=True) + "\n"

@@ -14,8 +14,8 @@ import torch
 from explorer.litgpt_export import litgpt_text, recipe_to_litgpt
 from model import DecoderConfig, build_model
 
-UNTIED_PRESETS = ["llama-2-7b", "llama-3-8b", "llama-3.1-405b", "mistral-7b", "tinyllama-1.1b", "qwen2.5-7b",
-                  "phi-2", "pythia-160m"]
+ROPE_PRESETS = ["llama-2-7b", "llama-3-8b", "llama-3.1-405b", "mistral-7b", "tinyllama-1.1b", "qwen2.5-7b",
+                "phi-2", "pythia-160m", "qwen2-0.5b", "smollm-135m", "gemma-2b", "falcon-7b"]
 
 
 def our_count(config: DecoderConfig) -> int:
@@ -36,7 +36,6 @@ def test_qwen_bias_maps_to_attn_bias():
 
 
 @pytest.mark.parametrize("changes, field", [
-    ({"tie_embeddings": True}, "tie_embeddings"),
     ({"position": {"kind": "learned"}}, "position.kind"),
     ({"feed_forward": {"kind": "relu"}}, "feed_forward.kind"),
     ({"norm": {"kind": "layernorm", "bias": False}}, "norm.bias"),
@@ -55,20 +54,22 @@ def test_text_is_deterministic_and_versioned():
     assert text.startswith("# decoder-recipe/1 recipe 'mistral-7b' exported by decoder-explorer ")
 
 
+def test_tied_recipe_says_how_to_tie():
+    assert "--train.tie_embeddings true" in litgpt_text(DecoderConfig.from_preset("qwen2-0.5b"))
+
+
 def test_gemma_name_selects_unit_offset():
-    config = DecoderConfig.from_preset("gemma-2b").replace(tie_embeddings=False)
+    config = DecoderConfig.from_preset("gemma-2b")
     keys = recipe_to_litgpt(config)
     assert "Gemma" in keys["name"] and keys["scale_embeddings"]
     assert math.isclose(config.embedding_scale, math.sqrt(2048))
 
 
-@pytest.mark.parametrize("name", UNTIED_PRESETS + ["gemma-2b-untied", "olmo-style"])
+@pytest.mark.parametrize("name", ROPE_PRESETS + ["olmo-style"])
 def test_litgpt_builds_same_count(name, tmp_path):
     litgpt_config = pytest.importorskip("litgpt.config")
     litgpt_model = pytest.importorskip("litgpt.model")
-    if name == "gemma-2b-untied":
-        config = DecoderConfig.from_preset("gemma-2b").replace(tie_embeddings=False)
-    elif name == "olmo-style":
+    if name == "olmo-style":
         config = DecoderConfig.from_preset("tinyllama-1.1b").replace(
             norm={"kind": "layernorm", "bias": False, "affine": False})
     else:
@@ -78,4 +79,6 @@ def test_litgpt_builds_same_count(name, tmp_path):
     loaded = litgpt_config.Config.from_file(path)
     with torch.device("meta"):
         model = litgpt_model.GPT(loaded)
+    if config.tie_embeddings:  # what litgpt pretrain --train.tie_embeddings true does
+        model.transformer.wte.weight = model.lm_head.weight
     assert sum(p.numel() for p in model.parameters()) == our_count(config)
