@@ -259,3 +259,16 @@ def test_bf16_rope_angles_stay_exact():
 
     expected = exact.rotate(q.float(), 4000)
     assert (low.rotate(q, 4000).float() - expected).abs().max() <= 0.02 * q.float().abs().max()
+
+
+def test_rope_table_reuse_after_inference_mode():
+    # The rotation table is reused between calls; one made under inference_mode must not leak
+    # into a training step, where it would have to be saved for backward.
+    model = build_model(tiny_config("rope"))
+    ids = torch.randint(0, 61, (1, 6))
+    with torch.inference_mode():
+        model(ids)
+
+    model(ids).sum().backward()
+
+    assert model.blocks[0].attn.q_proj.weight.grad is not None
