@@ -182,8 +182,8 @@ def architecture(config: DecoderConfig) -> dict[str, Any]:
     return fields
 
 
-def differences(wanted: dict[str, Any], got: dict[str, Any]) -> list[str]:
-    return sorted(k for k in wanted if wanted[k] != got.get(k))
+def differences(expected: dict[str, Any], got: dict[str, Any]) -> list[str]:
+    return sorted(k for k in expected if expected[k] != got.get(k))
 
 
 def recipe_to_hf(config: DecoderConfig) -> dict[str, Any]:
@@ -196,7 +196,7 @@ def recipe_to_hf(config: DecoderConfig) -> dict[str, Any]:
         if getattr(config, part)["kind"] == kind:
             raise ValueError(f"cannot export {config.name!r} as a Hugging Face config.json: {part}.kind={kind!r} "
                              f"({label}) has no equivalent in transformers; export --format recipe or litgpt instead")
-    wanted = architecture(config)
+    expected = architecture(config)
     closest: tuple[int, str, list[str]] | None = None
     for model_type, writer in WRITERS.items():
         try:
@@ -204,7 +204,7 @@ def recipe_to_hf(config: DecoderConfig) -> dict[str, Any]:
             got = architecture(config_from_hf(data))
         except (KeyError, ValueError):
             continue
-        missed = differences(wanted, got)
+        missed = differences(expected, got)
         if not missed:
             return {**data, "explorer_schema": SCHEMA, "explorer_version": __version__,
                     "_name_or_path": config.name}

@@ -273,6 +273,7 @@ def read_falcon(r: Reader) -> dict[str, Any]:
     r.expect("alibi", False, (False,), "Falcon's ALiBi variant is not modelled; its released models use RoPE")
     r.expect("apply_residual_connection_post_layernorm", False, (False,), "post-norm residuals are not modelled")
     d_model, n_head = r.int("hidden_size"), r.int("num_attention_heads", limit="heads")
+
     new_architecture = r.bool("new_decoder_architecture", False)
     multi_query = r.bool("multi_query", True)
     n_kv_head = r.int("num_kv_heads", None, limit="heads") or n_head
@@ -287,6 +288,7 @@ def read_falcon(r: Reader) -> dict[str, Any]:
     if norms not in (None, 1, 2) or (norms == 2 and not new_architecture):
         raise r.fail("num_ln_in_parallel_attn", norms, "expected null or 1, or 2 with new_decoder_architecture")
     shared_norm = parallel and (norms == 1 or not new_architecture)
+
     bias = r.bool("bias", False)
     return {
         "vocab_size": r.int("vocab_size", limit="vocab"),
@@ -344,11 +346,11 @@ def read_mpt(r: Reader) -> dict[str, Any]:
     softmax_scale = a.float("softmax_scale", 1.0) if attn.get("softmax_scale") is not None else a.get("softmax_scale")
     a.check_unread()
 
-    # transformers' MPT builds 4x MLPs without biases whatever these say; other values are rejected.
+    # transformers' MPT ignores these two keys and builds 4x MLPs without biases, so other values are rejected.
     r.expect("expansion_ratio", 4, (4,), "transformers' MPT always builds a 4x MLP")
     r.expect("no_bias", True, (True,), "transformers' MPT always builds layers without biases")
     r.expect("logit_scale", None, (None,), "scaled logits are not modelled")
-    r.get("learned_pos_emb")  # NOTE: transformers' MPT builds no position table whatever this says
+    r.get("learned_pos_emb")  # NOTE: transformers' MPT ignores this key and builds no position table
     r.get("embedding_fraction")  # scales gradients only; the forward value is unchanged
     r.get("init_device")
     r.choice("norm_type", "low_precision_layernorm", {"low_precision_layernorm": 0, "layernorm": 0})

@@ -6,8 +6,8 @@ and ``transformers`` is not needed. Each supported ``model_type`` has a reader i
 family's ``transformers`` config class (version 5.25) for keys the file omits.
 
 A key that changes the architecture in a way the recipe cannot express (mixture of experts,
-latent attention, logit soft-capping, a post-norm block, ...) is rejected, and so is any key
-this reader does not know, so an import never returns a silently wrong model.
+latent attention, logit soft-capping, a post-norm block, ...) is rejected. So is any key this
+reader does not know, so an import never returns a silently wrong model.
 """
 
 from __future__ import annotations
@@ -113,12 +113,12 @@ class Reader:
             raise self.fail(key, value, "expected true or false")
         return value
 
-    def expect(self, key: str, default: Any, allowed: tuple, why: str) -> Any:
+    def expect(self, key: str, default: Any, allowed: tuple, reason: str) -> Any:
         """Read a key whose other values the recipe cannot model, and reject those values."""
         value = self.get(key, default)
         if value not in allowed or isinstance(value, bool) != isinstance(allowed[0], bool):
-            shown = " or ".join(json.dumps(a) for a in allowed)
-            raise self.fail(key, value, f"only {shown} is modelled ({why})")
+            allowed_text = " or ".join(json.dumps(a) for a in allowed)
+            raise self.fail(key, value, f"only {allowed_text} is modelled ({reason})")
         return value
 
     def choice(self, key: str, default: str, mapping: Mapping[str, Any]) -> Any:

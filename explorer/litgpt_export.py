@@ -1,12 +1,12 @@
 """Write a recipe as a LitGPT model config (the keyword arguments of ``litgpt.Config``).
 
 Field names and behaviour follow litgpt 0.5.13 (``litgpt/config.py``, ``litgpt/model.py``).
-LitGPT builds RoPE models only, ties the output head to the embedding only when training runs with
-``--train.tie_embeddings true`` (the Config has no such field), and picks two norm variants from
-the model name: a RMSNorm with a (1 + weight) scale when the name contains
-"Gemma", and a LayerNorm without weights when it contains "OLMo". The exported name carries
-that word where the recipe needs the variant. Anything else without an equivalent is rejected
-with a ValueError that names the recipe field.
+LitGPT builds RoPE models only. Its Config has no tied-head field: training ties the head to
+the embedding when run with ``--train.tie_embeddings true``. It picks two norm variants from the
+model name: a RMSNorm with a (1 + weight) scale when the name contains "Gemma", and a LayerNorm
+without weights when it contains "OLMo". The exported name carries that word where the recipe
+needs the variant. Anything else without an equivalent is rejected with a ValueError that names
+the recipe field.
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from . import __version__
 MLP_CLASSES = {"gelu": "GptNeoxMLP", "swiglu": "LLaMAMLP", "geglu": "GemmaMLP"}
 
 
-def reject(config: DecoderConfig, field: str, value: Any, why: str) -> ValueError:
+def reject(config: DecoderConfig, field: str, value: Any, reason: str) -> ValueError:
     return ValueError(f"cannot export {config.name!r} as a LitGPT config: {field}={value!r} has no LitGPT "
-                      f"equivalent ({why})")
+                      f"equivalent ({reason})")
 
 
 def bias_keys(config: DecoderConfig) -> dict[str, bool]:

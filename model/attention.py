@@ -160,7 +160,7 @@ class Attention(nn.Module):
         """Return the causal sliding-window mask, folded into ``bias_hqk`` when there is one.
 
         The s keys are the most recent ones, at absolute positions start + t - s .. start + t - 1;
-        query i (at start + i) sees key j when 0 <= (start + i) - key_pos[j] < window.
+        query i (at start + i) attends to key j when 0 <= (start + i) - key_pos[j] < window.
         """
         query_pos = torch.arange(start, start + t, device=device)[:, None]
         key_pos = torch.arange(start + t - s, start + t, device=device)[None, :]

@@ -210,7 +210,7 @@ class DecoderConfig:
     embedding_scale: float | None = None
     # The factor on q.k before the softmax; null means 1/sqrt(head_dim). GPT-Neo uses 1.
     attention_scale: float | None = None
-    # Local attention: a query sees itself and the sliding_window - 1 keys before it, and the KV
+    # Local attention: a query attends to itself and the sliding_window - 1 keys before it. The KV
     # cache of such a layer keeps only sliding_window tokens. local_layers lists the layers that
     # use the window (GPT-Neo alternates global and local); null means every layer.
     sliding_window: int | None = None

@@ -117,4 +117,5 @@ def test_cli_export_rejection_is_one_line():
     result = subprocess.run([sys.executable, "-m", "explorer", "export", "gpt2-small", "--format", "litgpt"],
                             cwd=root, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "position.kind='learned'" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "position.kind='learned'" in result.stderr

@@ -87,13 +87,16 @@ def test_unmodelled_keys_listed(key, value):
     data = load_config_file("mistral-7b-v0.1.json")
     data[key] = value
     message = error_of(data)
-    assert "unmodelled" in message and key in message
+    assert "unmodelled" in message
+    assert key in message
 
 
 def test_unknown_key_listed():
     data = load_config_file("qwen2-0.5b.json")
     data["attention_sink_size"] = 4
-    assert "unknown keys" in error_of(data) and "attention_sink_size" in error_of(data)
+    message = error_of(data)
+    assert "unknown keys" in message
+    assert "attention_sink_size" in message
 
 
 @pytest.mark.parametrize("model_type, key, value", [
@@ -116,7 +119,8 @@ def test_cli_error_is_one_line(tmp_path):
     result = subprocess.run([sys.executable, "-m", "explorer", "import-hf", str(path)], cwd=ROOT,
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
-    assert result.stderr.count("\n") == 1 and "hidden_size" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert "hidden_size" in result.stderr
 
 
 # Mutations: replace a value with one of another type or an absurd size, delete a key, add a key.
