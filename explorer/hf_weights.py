@@ -160,4 +160,4 @@ def load_hf_weights(model: nn.Module, hf_model: nn.Module) -> None:
 
 
 # Converters for more families live in their own module and register themselves here.
-from . import hf_weights_fused  # noqa: E402,F401
+from . import hf_weights_fused, hf_weights_renamed  # noqa: E402,F401

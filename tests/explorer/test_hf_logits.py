@@ -6,7 +6,6 @@ import pytest
 import torch
 
 from explorer.hf_import import config_from_hf
-from explorer import hf_weights_fused  # noqa: F401  (registers the qwen2, mistral, gpt_neox, falcon converters)
 from explorer.hf_weights import load_hf_weights
 from model import build_model
 from tests.explorer.hf_oracle import hf_model, tiny_hf_dict
@@ -32,6 +31,17 @@ CASES = {
     "falcon-new-gqa": ("falcon", {"new_decoder_architecture": True, "num_kv_heads": 2}),
     "falcon-new-one-norm": ("falcon", {"new_decoder_architecture": True, "num_kv_heads": 2,
                                        "num_ln_in_parallel_attn": 1}),
+    # The other families: checks of their import beyond the parameter count.
+    "gpt_neo-local-global": ("gpt_neo", {}),
+    "opt": ("opt", {}),
+    "opt-no-affine": ("opt", {"layer_norm_elementwise_affine": False, "enable_bias": False}),
+    "phi": ("phi", {}),
+    "phi-gqa": ("phi", {"num_key_value_heads": 2, "partial_rotary_factor": 0.25}),
+    "gemma": ("gemma", {}),
+    "bloom": ("bloom", {}),
+    "bloom-6-heads": ("bloom", {"hidden_size": 96, "n_head": 6}),  # ALiBi slopes for a non-power of two
+    "mpt": ("mpt", {}),
+    "olmo": ("olmo", {"num_key_value_heads": 2}),
 }
 
 
