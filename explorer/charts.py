@@ -7,7 +7,6 @@ explorer's closed forms over a range of context lengths.
 
 from __future__ import annotations
 
-import math
 from typing import Mapping, Sequence
 
 import plotly.graph_objects as go
@@ -15,8 +14,9 @@ from plotly.subplots import make_subplots
 
 from model import DecoderConfig
 
-# Contexts for the curves: powers of two from 128 tokens to 1M tokens.
-CONTEXTS = [2**k for k in range(7, 21)]
+# Contexts for the curves: powers of two from 128 tokens to 8M tokens, far enough that a
+# 124M-parameter recipe's KV cache fills an 80 GB GPU within the chart.
+CONTEXTS = [2**k for k in range(7, 24)]
 
 COMPONENT_ORDER = ["embedding", "position", "attention", "feed_forward", "norm", "output_head"]
 PALETTE = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd"]
@@ -88,6 +88,28 @@ def context_limit(gpu_bytes: float, weights_bytes: float, kv_bytes_per_context_t
     return room / kv_bytes_per_context_token
 
 
+def _mark_gpu(fig: go.Figure, labels: Sequence[str], curves: Sequence[Sequence[float]], contexts: Sequence[int],
+              gpu: tuple[str, float], weights_bytes: Sequence[float]) -> None:
+    """Draw the GPU's memory as a dotted line and cross each recipe's curve where weights + KV cache fill it.
+
+    Lines are drawn as traces, not layout shapes, so they sit at data coordinates on the log axes.
+    """
+    name, gpu_bytes = gpu
+    fig.add_scatter(x=[contexts[0], contexts[-1]], y=[gpu_bytes / 2**30] * 2, mode="lines", name=f"{name} memory",
+                    line={"dash": "dot", "color": "#444"}, hovertemplate=f"{name}: %{{y:.0f}} GiB<extra></extra>")
+    for i, (label, curve, weights) in enumerate(zip(labels, curves, weights_bytes)):
+        colour = PALETTE[i % len(PALETTE)]
+        per_token = curve[-1] / contexts[-1]  # the KV cache grows linearly with context
+        limit = context_limit(gpu_bytes, weights, per_token)
+        if limit is None:
+            fig.add_annotation(text=f"{label}: weights alone exceed {name}", xref="paper", yref="paper",
+                               x=0.01, y=0.9 - 0.07 * i, showarrow=False, font={"color": colour})
+        elif contexts[0] <= limit <= contexts[-1]:
+            fig.add_scatter(x=[limit], y=[(gpu_bytes - weights) / 2**30], mode="markers", showlegend=False,
+                            marker={"symbol": "x", "size": 13, "color": colour},
+                            hovertemplate=f"{label}: weights + KV cache fill {name} at %{{x:,.0f}} tokens<extra></extra>")
+
+
 def kv_cache_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]], contexts: Sequence[int] = CONTEXTS,
                         gpu: tuple[str, float] | None = None, weights_bytes: Sequence[float] = (), batch: int = 1) -> go.Figure:
     """Log-log lines of KV-cache memory against context, with where each recipe fills the GPU.
@@ -100,22 +122,7 @@ def kv_cache_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]]
                         line={"color": PALETTE[i % len(PALETTE)]},
                         hovertemplate=f"{label}<br>%{{x:,}} tokens: %{{y:.3g}} GiB<extra></extra>")
     if gpu is not None:
-        gpu, gpu_bytes = gpu
-        # Shapes on a log axis take log10 coordinates.
-        fig.add_hline(y=math.log10(gpu_bytes / 2**30), line_dash="dot", line_color="#444",
-                      annotation_text=f"{gpu} memory", annotation_position="top left")
-        for i, (label, curve, weights) in enumerate(zip(labels, curves, weights_bytes)):
-            per_token = curve[-1] / contexts[-1]  # the KV cache grows linearly with context
-            limit = context_limit(gpu_bytes, weights, per_token)
-            if limit is None:
-                fig.add_annotation(text=f"{label}: weights alone exceed {gpu}", xref="paper", yref="paper",
-                                   x=0.01, y=0.9 - 0.07 * i, showarrow=False, font={"color": PALETTE[i % len(PALETTE)]})
-                continue
-            if contexts[0] <= limit <= contexts[-1]:
-                fig.add_vline(x=math.log10(limit), line_dash="dash", line_color=PALETTE[i % len(PALETTE)])
-                fig.add_scatter(x=[limit], y=[(gpu_bytes - weights) / 2**30], mode="markers", showlegend=False,
-                                marker={"symbol": "x", "size": 12, "color": PALETTE[i % len(PALETTE)]},
-                                hovertemplate=f"{label}: weights + KV cache fill {gpu} at %{{x:,.0f}} tokens<extra></extra>")
+        _mark_gpu(fig, labels, curves, contexts, gpu, weights_bytes)
     fig.update_xaxes(type="log", title=f"context length (tokens per sequence, batch {batch})")
     fig.update_yaxes(type="log", title="KV cache (GiB)")
     fig.update_layout(margin={"t": 30}, legend_title="recipe")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass, field
 
 import streamlit as st
@@ -201,6 +202,9 @@ def finish_entries(entries: list[Entry], choice: WorkloadChoice) -> bool:
     if not pending:
         return False
     measured = st.session_state.setdefault("measured_keys", {})
+    # The count below holds the GIL for seconds; a short sleep first lets the server thread send
+    # the quick numbers to the browser.
+    time.sleep(0.05)
     with st.spinner("Counting FLOPs with fvcore and torch's counter and measuring the activation peak…"):
         for entry in pending:
             key = (entry.config.to_json(), choice.to_json())

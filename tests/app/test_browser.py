@@ -86,6 +86,8 @@ def test_page_renders_and_updates(server_url):
             assert before[0].endswith("M")  # gpt2-small's parameter count, e.g. "124.44 M"
             assert any(ch.isdigit() for ch in before[8])
             page.locator(".stPlotlyChart").first.wait_for(timeout=30_000)
+            # The quick numbers come first; the page then redraws with measure()'s fvcore count.
+            page.get_by_text("FLOPs counted by fvcore").first.wait_for(timeout=120_000)
             page.wait_for_timeout(1500)  # let the charts finish drawing before the screenshot
             page.screenshot(path=str(ARTIFACTS / "app.png"), full_page=True)
 
