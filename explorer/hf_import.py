@@ -206,7 +206,7 @@ def config_from_hf(data: Any, name: str | None = None, description: str | None =
     Raises ValueError, naming the key, for an unknown ``model_type``, a missing size, a value of
     the wrong type or range, or a key the recipe does not model.
     """
-    from . import hf_families  # noqa: F401  (registers the family readers)
+    from . import hf_families, hf_families_rope  # noqa: F401  (register the family readers)
 
     if not isinstance(data, Mapping):
         raise ValueError(f"invalid config.json: expected a JSON object, got {type(data).__name__}")
@@ -254,7 +254,3 @@ def load_hf_file(path: str | Path, name: str | None = None, description: str | N
         name = path.stem if path.stem != "config" else None
     return config_from_hf(data, name=name, description=description)
 
-
-def is_hf_config(data: Any) -> bool:
-    """Return whether a parsed JSON object looks like an HF config.json rather than a recipe."""
-    return isinstance(data, Mapping) and "model_type" in data and "schema" not in data
