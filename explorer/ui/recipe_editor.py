@@ -1,9 +1,9 @@
 """The editor of one recipe slot: preset, components with their settings, and size.
 
 ``render_editor(slot)`` draws the widgets, validates the slot's recipe with ``DecoderConfig``
-and returns the config, or None after showing the validation message beside the widget of the
-field it names (and once at the top of the slot, since that widget may sit in a closed
-expander).
+and returns the config. For an invalid recipe it returns None and shows the validation message
+beside the widget of the field it names. The message also appears at the top of the slot,
+because that widget may sit in a closed expander.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def _number(slot: int, path: str, label: str, placeholders: dict, *, real: bool 
 
 
 def _auto_or_set(slot: int, path: str, label: str, rule: str, placeholders: dict, derived_spots: dict) -> None:
-    """A size that is derived by a rule unless the user sets it (head_dim, d_ff)."""
+    """Draw a size that follows its rule unless the user sets it (head_dim, d_ff)."""
     auto_key = slot_key(slot, f"{path}_auto")
     if auto_key not in st.session_state:
         st.session_state[auto_key] = recipe(slot)[path] is None

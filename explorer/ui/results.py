@@ -3,7 +3,7 @@
 Every cached function is keyed by the recipe JSON (sorted keys, so one recipe is one key) and
 the workload as plain values, and caches one recipe at a time, so changing one slot leaves the
 others' entries in place. ``st.cache_data`` hands each caller a copy of the stored value, so no
-session can modify what another sees. ``max_entries`` bounds the memory a long session can pin.
+session can modify the value another session reads. ``max_entries`` bounds the memory a long session can pin.
 """
 
 from __future__ import annotations
@@ -94,8 +94,8 @@ def report(recipe_json: str, workload_json: str) -> dict:
 def quick_report(recipe_json: str, workload_json: str) -> dict:
     """Return the report's fast part from explorer's closed forms and parameter count, or {"error": why}.
 
-    Shown while ``report`` (fvcore and torch counters, activation peak) runs; the activation
-    peak is None here, so the page shows it as pending, not as 0.
+    The page shows it while ``report`` (fvcore and torch counters, activation peak) runs. The
+    activation peak is None here, so the page never draws it as 0.
     """
     from explorer import memory
     from explorer.flops.closed_form import decode_flops, forward_flops
@@ -124,7 +124,7 @@ def quick_report(recipe_json: str, workload_json: str) -> dict:
 
 @st.cache_data(max_entries=4 * ENTRIES, show_spinner=False)
 def latency_point(recipe_json: str, workload_json: str, seq_len: int) -> dict:
-    """Return explorer's latency dict for one recipe at one sequence length (``complete`` says if whole)."""
+    """Return explorer's latency dict for one recipe at one sequence length (``complete`` is false for a partial timing)."""
     from explorer import memory
     from explorer.latency import measure_latency
 

@@ -1,6 +1,6 @@
 """Recipe slots in the session: the raw recipe dict behind each editor and its widget keys.
 
-Each slot holds a plain recipe dict in ``st.session_state["recipes"][slot]``, which may be
+Each slot is a plain recipe dict in ``st.session_state["recipes"][slot]``, which may be
 invalid while the user edits it; ``DecoderConfig`` validates it on every run. Widgets are keyed
 ``r{slot}.{path}`` (``r1.position.theta``). A widget's state is dropped by Streamlit when the
 widget is not drawn, so the dict, not the widget, is the record that survives a hidden setting.

@@ -2,7 +2,7 @@
 
 Downloads use ``on_click="ignore"``, so clicking one does not rerun the page. Uploads are parsed
 as JSON data only (no code from a file is run) and are loaded into the slot only when they
-validate; otherwise the slot keeps its recipe and the message says why.
+validate; otherwise the slot keeps its recipe and the message gives the reason.
 """
 
 from __future__ import annotations
