@@ -101,3 +101,35 @@ def test_replace_fewer_layers_keeps_local_prefix():
 
     config = DecoderConfig.from_preset("gpt-neo-125m").replace(n_layer=3)
     assert config.layer_windows() == [None, 256, None]
+
+
+@pytest.mark.parametrize("position", ["learned", "sinusoidal", "relative", "alibi", "rope"])
+def test_window_decode_matches_full_any_position(position):
+    from model import DecoderConfig
+
+    config = DecoderConfig(vocab_size=100, max_seq_len=32, n_layer=2, d_model=32, n_head=4, n_kv_head=2,
+                           position={"kind": position}, sliding_window=4, local_layers=[1])
+    torch.manual_seed(0)
+    model = build_model(config).eval()
+    ids = torch.randint(0, 100, (2, 16), generator=torch.Generator().manual_seed(3))
+    cache = model.new_cache(2, 16)
+    with torch.no_grad():
+        full = model(ids)
+        steps = [model(ids[:, :5], cache=cache), model(ids[:, 5:11], cache=cache)]
+        steps += [model(ids[:, t:t + 1], cache=cache) for t in range(11, 16)]
+    torch.testing.assert_close(torch.cat(steps, dim=1), full, rtol=0, atol=1e-5)
+
+
+def test_window_changes_logits():
+    from model import DecoderConfig
+
+    config = DecoderConfig(vocab_size=100, max_seq_len=32, n_layer=2, d_model=32, n_head=4, position={"kind": "rope"})
+    torch.manual_seed(0)
+    model = build_model(config).eval()
+    windowed = build_model(config.replace(sliding_window=4)).eval()
+    windowed.load_state_dict(model.state_dict())
+    ids = torch.randint(0, 100, (1, 12), generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        full, local = model(ids), windowed(ids)
+    torch.testing.assert_close(local[:, :4], full[:, :4])  # the first 4 queries see no more than 4 keys anyway
+    assert not torch.allclose(local[:, 4:], full[:, 4:])
