@@ -13,7 +13,7 @@ import re
 import streamlit as st
 
 from model import DecoderConfig
-from model.config import FEED_FORWARD_KINDS, GATED_FEED_FORWARDS, NORM_KINDS, POSITION_KINDS, list_presets
+from model.config import FEED_FORWARD_KINDS, GATED_FEED_FORWARDS, NORM_KINDS, POSITION_KINDS, presets_by_family
 
 from . import slots
 from .slots import bind, recipe, slot_key
@@ -28,9 +28,10 @@ KIND_TABLES = {"position": POSITION_KINDS, "feed_forward": FEED_FORWARD_KINDS, "
 FIELD_PATTERN = re.compile(r"^invalid ([A-Za-z_][\w.]*)=")
 
 
-def preset_family(name: str) -> str:
-    """Group presets for the picker by the first part of their name (gpt2-…, llama-…)."""
-    return name.split("-")[0]
+@st.cache_data(show_spinner=False)
+def preset_families() -> dict[str, str]:
+    """Return each preset's family (its ``family`` field, or "other"), in family order."""
+    return {name: family for family, names in sorted(presets_by_family().items()) for name in sorted(names)}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -175,9 +176,9 @@ def render_editor(slot: int) -> DecoderConfig | None:
     """Draw the editor of ``slot`` and return its valid config, or None after showing why not."""
     placeholders: dict = {}
     derived_spots: dict = {}
-    presets = sorted(list_presets(), key=lambda name: (preset_family(name), name))
-    st.selectbox("Start from preset", presets, key=slot_key(slot, "preset"), on_change=_load_preset, args=(slot,),
-                 format_func=lambda name: f"{preset_family(name)} · {name}",
+    families = preset_families()
+    st.selectbox("Start from preset", list(families), key=slot_key(slot, "preset"), on_change=_load_preset, args=(slot,),
+                 format_func=lambda name: f"{families[name]} · {name}",
                  help="Loading a preset replaces every choice in this recipe.")
     st.caption(preset_description(st.session_state[slot_key(slot, "preset")]))
     bind(slot, "name", st.text_input, "Recipe name")

@@ -6,7 +6,9 @@ import pytest
 from conftest import APP, TIMEOUT, metric, page_errors, small_app
 from streamlit.testing.v1 import AppTest
 
-from model.config import FEED_FORWARD_KINDS, NORM_KINDS, POSITION_KINDS
+from explorer.ui import results
+from model import DecoderConfig
+from model.config import FEED_FORWARD_KINDS, NORM_KINDS, POSITION_KINDS, list_presets
 
 
 @pytest.fixture(scope="module")
@@ -135,3 +137,16 @@ def test_other_tabs_render_without_error(tab):
     assert page_errors(at) == []
     assert not any("not available in this build" in i.value for i in at.info)
     assert metric(at, "Parameters (total)") == []  # only the open tab runs
+
+
+def test_every_preset_loads_in_editor(monkeypatch):
+    # The fvcore phase of each preset is covered by explorer's own tests; here only the editor
+    # and the quick numbers are drawn, which keeps 19 presets (up to 405B) fast.
+    monkeypatch.setattr(results, "finish_entries", lambda entries, choice: False)
+    at = small_app()
+    for name in list_presets():
+        at.selectbox(key="r0.preset").set_value(name).run()
+        assert not at.exception, name
+        assert page_errors(at) == [], name
+        assert at.session_state["recipes"][0] == DecoderConfig.from_preset(name).to_dict(), name
+        assert len(metric(at, "Parameters (total)")) == 2, name
