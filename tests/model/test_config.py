@@ -117,7 +117,8 @@ def test_resolved_dict_fills_derived_values():
     config = DecoderConfig(d_model=4096, n_head=32, d_ff=None, feed_forward={"kind": "swiglu", "multiple_of": 256})
     plain, resolved = config.to_dict(), config.to_dict(resolve=True)
 
-    assert plain["head_dim"] is None and plain["d_ff"] is None
+    assert plain["head_dim"] is None
+    assert plain["d_ff"] is None
     assert resolved["head_dim"] == 128
     assert resolved["d_ff"] == 11008
     assert DecoderConfig.from_dict(resolved).resolved_d_ff == 11008
@@ -199,6 +200,7 @@ def test_random_recipes_raise_only_value_error(recipe):
         config = DecoderConfig.from_dict(recipe)
     except ValueError:
         return
-    # Every recipe that validates must build; meta allocates nothing, whatever the sizes.
+    # Every recipe that validates must build. The meta device allocates no weight memory, so
+    # only sizes that no tensor can hold, which validation rejects, could fail here.
     build_model(config, device="meta")
     assert DecoderConfig.from_json(config.to_json()) == config

@@ -175,7 +175,8 @@ def test_xpos_finite_at_32k_positions(dtype):
     q_low, k_low = positions.rescale(q_rot.to(dtype), k_rot.to(dtype), start)
     scores = q_low.float() @ k_low.float().transpose(-1, -2)
 
-    assert torch.isfinite(q_low).all() and torch.isfinite(k_low).all()
+    assert torch.isfinite(q_low).all()
+    assert torch.isfinite(k_low).all()
     assert torch.isfinite(scores).all()
 
     # Reference in float64 straight from the definition: q.k gains zeta^((n - m) / scale_base).
@@ -262,8 +263,8 @@ def test_bf16_rope_angles_stay_exact():
 
 
 def test_rope_table_reuse_after_inference_mode():
-    # The rotation table is reused between calls; one made under inference_mode must not leak
-    # into a training step, where it would have to be saved for backward.
+    # The rotation table is reused between calls. A table made under inference_mode cannot be
+    # saved for backward, so a training step must not reuse it.
     model = build_model(tiny_config("rope"))
     ids = torch.randint(0, 61, (1, 6))
     with torch.inference_mode():
