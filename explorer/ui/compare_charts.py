@@ -101,8 +101,8 @@ def render_charts(entries: list[Entry], choice: WorkloadChoice, gpu: tuple[str, 
 
 def render_diagrams(entries: list[Entry]) -> None:
     columns = st.columns(len(entries))
-    for slot, (column, entry) in enumerate(zip(columns, entries)):
+    for column, entry in zip(columns, entries):
         with column:
             steps = results.stack(entry.config.to_json())
-            st.plotly_chart(stack_figure(steps, entry.config.n_layer, title=entry.label), key=f"diagram_{slot}",
+            st.plotly_chart(stack_figure(steps, entry.config.n_layer, title=entry.label), key=f"diagram_{entry.slot}",
                             width="stretch", config={"staticPlot": True})

@@ -165,6 +165,7 @@ def latency_lengths(seq_len: int, max_seq_len: int) -> list[int]:
 class Entry:
     """One recipe column: its label, config, report (quick or full) and latency, or why not."""
 
+    slot: int
     label: str
     config: DecoderConfig
     report: dict | None = None
@@ -184,7 +185,7 @@ def collect_entries(configs: list[tuple[int, DecoderConfig]], choice: WorkloadCh
     measured = st.session_state.setdefault("measured_keys", {})
     entries = []
     for slot, config in configs:
-        entry = Entry(label=f"{slot + 1}. {config.name}", config=config)
+        entry = Entry(slot=slot, label=f"{slot + 1}. {config.name}", config=config)
         key = (config.to_json(), choice.to_json())
         entry.complete = key in measured
         result = report(*key) if entry.complete else quick_report(*key)

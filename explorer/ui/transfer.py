@@ -1,8 +1,8 @@
 """Download a slot's recipe (recipe JSON, and HF config.json where one exists) and upload one.
 
 Downloads use ``on_click="ignore"``, so clicking one does not rerun the page. Uploads are parsed
-as JSON data only (no code from a file is run) and are loaded into the slot only when they
-validate; otherwise the slot keeps its recipe and the message gives the reason.
+as JSON data only, and no code from a file is run. A file is loaded into the slot only when it
+validates. Otherwise the slot keeps its recipe and the message gives the reason.
 """
 
 from __future__ import annotations

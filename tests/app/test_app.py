@@ -88,6 +88,9 @@ def test_invalid_kv_heads_shows_inline_error():
     assert all("invalid n_kv_head=3" in e for e in errors)
     assert "must divide n_head=4" in errors[1]
     assert metric(at, "Parameters (total)") == [recipe_2]  # the other recipe keeps working
+    keys = [chart.proto.id for chart in at.get("plotly_chart")]
+    assert any(k.endswith("diagram_1") for k in keys)  # chart keys follow the slot, not the position
+    assert not any(k.endswith("diagram_0") for k in keys)
 
 
 def test_invalid_heads_for_width_names_field():
@@ -140,8 +143,8 @@ def test_other_tabs_render_without_error(tab):
 
 
 def test_every_preset_loads_in_editor(monkeypatch):
-    # The fvcore phase of each preset is covered by explorer's own tests; here only the editor
-    # and the quick numbers are drawn, which keeps 19 presets (up to 405B) fast.
+    # Explorer's own tests cover the fvcore phase of each preset. This test draws only the editor
+    # and the quick numbers, so 19 presets (up to 405B) load in seconds.
     monkeypatch.setattr(results, "finish_entries", lambda entries, choice: False)
     at = small_app()
     for name in list_presets():
