@@ -229,16 +229,13 @@ class RotaryPositions(PositionEncoding):
         self.register_buffer("inv_freq", inv_freq, persistent=False)
 
     def cos_sin(self, start: int, length: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-        # Every layer rotates q and k at the same positions, so the last table is reused. The key
-        # includes inference mode because its tensors cannot be saved for a later backward pass.
-        key = (start, length, device, torch.is_inference_mode_enabled())
-        if getattr(self, "_cos_sin_key", None) == key:
-            return self._cos_sin
+        # NOTE: every layer recomputes this small table. Keeping the last one on the module was
+        # tried and removed: a cached model is shared by app sessions on several threads, so a
+        # forward pass must not write module state.
         pos = torch.arange(start, start + length, device=device, dtype=torch.float32)
         angles = pos[:, None] * self.inv_freq.to(device)[None, :]
         angles = torch.cat((angles, angles), dim=-1)
-        self._cos_sin_key, self._cos_sin = key, (angles.cos(), angles.sin())
-        return self._cos_sin
+        return angles.cos(), angles.sin()
 
     def rotate(self, t_bhtd, start):
         cos, sin = self.cos_sin(start, t_bhtd.shape[-2], t_bhtd.device)
