@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, fields
+from functools import partial
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -75,7 +76,8 @@ class DecoderConfig:
     schema: str = SCHEMA
 
     def __post_init__(self) -> None:
-        set_ = lambda key, value: object.__setattr__(self, key, value)  # noqa: E731 (frozen)
+        # The dataclass is frozen, so normalised values are written with object.__setattr__.
+        set_ = partial(object.__setattr__, self)
 
         if self.schema != SCHEMA:
             raise _fail("schema", self.schema, f"expected '{SCHEMA}'")

@@ -147,7 +147,7 @@ def _check_norm(n: dict[str, Any]) -> None:
         raise _fail("norm.bias", True, "a LayerNorm without affine weights has no bias either; set bias to false")
 
 
-# A tensor's size in bytes must fit in int64, so at 8 bytes an element (float64) a weight holds at
+# A tensor's size in bytes must fit in int64, so at 8 bytes an element (float64) a weight contains at
 # most 2^60 elements. Building the module tree costs about a millisecond a layer even on the meta
 # device, so a layer count far beyond any published model (126 for Llama-3.1-405B) is rejected.
 MAX_TENSOR_ELEMENTS = 2**60
