@@ -14,9 +14,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def summary(config) -> list[tuple[str, str]]:
-    from model import build_model
+    from ..params import count_params
 
-    params = sum(p.numel() for p in build_model(config, device="meta").parameters())
+    params = count_params(config)["total"]
     windows = sorted({w for w in config.layer_windows() if w is not None})
     local = sum(w is not None for w in config.layer_windows())
     component = lambda part: ", ".join(f"{k}={v}" for k, v in part.items() if k != "kind")  # noqa: E731
