@@ -124,7 +124,12 @@ def init_weights(model: Decoder) -> None:
 
 
 def build_model(config: DecoderConfig, device: str | torch.device = "cpu", dtype: torch.dtype = torch.float32) -> Decoder:
-    """Build the decoder for ``config``. On ``device="meta"`` no weight memory is allocated."""
+    """Build the decoder for ``config``. On ``device="meta"`` no weight memory is allocated.
+
+    NOTE: a meta model is for counting. Materialising it with ``to_empty`` leaves the position
+    buffers (RoPE frequencies, ALiBi slopes, xPos decay) uninitialised; build on the target
+    device instead.
+    """
     device = torch.device(device)
     with device:
         model = Decoder(config)
