@@ -32,7 +32,7 @@ for slot, column in enumerate(st.columns(count)):
     with column, st.container(border=True):
         st.subheader(f"Recipe {slot + 1}")
         config = render_editor(slot)
-        with st.expander("Export / import"):
+        with st.expander("Export / import", key=f"expander{slot}.transfer"):
             render_transfer(slot, config)
         if config is not None:
             configs.append((slot, config))

@@ -180,15 +180,20 @@ def render_editor(slot: int) -> DecoderConfig | None:
     st.selectbox("Start from preset", list(families), key=slot_key(slot, "preset"), on_change=_load_preset, args=(slot,),
                  format_func=lambda name: f"{families[name]} · {name}",
                  help="Loading a preset replaces every choice in this recipe.")
-    st.caption(preset_description(st.session_state[slot_key(slot, "preset")]))
+    source = st.session_state.get(slot_key(slot, "source"))
+    if source:  # an uploaded file replaced the preset's recipe, so the preset's description no longer applies
+        st.caption(f"Loaded from {source}. {recipe(slot).get('description') or ''}".strip())
+    else:
+        st.caption(preset_description(st.session_state[slot_key(slot, "preset")]))
     bind(slot, "name", st.text_input, "Recipe name")
     placeholders["name"] = st.empty()
     summary = st.empty()
 
     _components(slot, placeholders, derived_spots)
-    with st.expander("Biases and head"):
+    # A key keeps each expander open when widgets above it appear or vanish (a new position kind).
+    with st.expander("Biases and head", key=f"expander{slot}.biases"):
         _biases_and_head(slot, placeholders)
-    with st.expander("Size"):
+    with st.expander("Size", key=f"expander{slot}.size"):
         _size(slot, placeholders, derived_spots)
 
     config, message = validate(recipe(slot))

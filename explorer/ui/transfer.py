@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import PurePath
 from typing import Any
 
 import streamlit as st
@@ -43,12 +44,17 @@ def _reject_constant(token: str) -> None:
     raise ValueError(f"invalid number {token}: JSON allows only finite numbers")
 
 
-def parse_upload(raw: bytes) -> DecoderConfig:
-    """Read a recipe JSON or a Hugging Face config.json; raise ValueError with the reason."""
+def parse_upload(raw: bytes, file_name: str = "config.json") -> DecoderConfig:
+    """Read a recipe JSON or a Hugging Face config.json; raise ValueError with the reason.
+
+    A config.json without ``_name_or_path`` is named after its file (gpt2-xl.json gives
+    gpt2-xl), as ``explorer.hf_import.load_hf_file`` names it on the command line.
+    """
     if len(raw) > MAX_UPLOAD_BYTES:
         raise ValueError(f"file of {len(raw):,} bytes is too large for a config (limit {MAX_UPLOAD_BYTES:,} bytes)")
     try:
-        data: Any = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+        # utf-8-sig also reads the byte order mark that some Windows editors write.
+        data: Any = json.loads(raw.decode("utf-8-sig"), parse_constant=_reject_constant)
     except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
         raise ValueError(f"not a readable JSON file ({type(err).__name__}: {err})") from None
     if not isinstance(data, dict):
@@ -60,7 +66,9 @@ def parse_upload(raw: bytes) -> DecoderConfig:
             from explorer.hf_import import config_from_hf
         except ImportError:
             raise ValueError("Hugging Face config import is not available in this build") from None
-        return config_from_hf(data)
+        stem = PurePath(file_name).stem
+        name = stem if not data.get("_name_or_path") and stem and stem != "config" else None
+        return config_from_hf(data, name=name)
     raise ValueError("neither a recipe (no 'schema' key) nor a Hugging Face config.json (no 'model_type' key)")
 
 
@@ -70,7 +78,7 @@ def _on_upload(slot: int) -> None:
         return
     message_key = slot_key(slot, "upload_message")
     try:
-        config = parse_upload(upload.getvalue())
+        config = parse_upload(upload.getvalue(), upload.name)
     except ValueError as err:
         st.session_state[message_key] = ("error", f"{upload.name} was not loaded: {err}")
         return
@@ -79,6 +87,7 @@ def _on_upload(slot: int) -> None:
         st.session_state[message_key] = ("error", f"{upload.name} was not loaded: {type(err).__name__}: {err}")
         return
     slots.load_into_slot(slot, config)
+    st.session_state[slot_key(slot, "source")] = upload.name
     st.session_state[message_key] = ("success", f"Loaded {config.name} from {upload.name}.")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from conftest import metric, page_errors, small_app
 
-from explorer.hf_import import config_from_hf
+from explorer.hf_import import config_from_hf, load_hf_file
 from model import DecoderConfig
 
 HF_CONFIGS = Path(__file__).resolve().parents[1] / "data" / "hf_configs"
@@ -63,10 +63,39 @@ def test_reference_hf_config_loads_into_slot(file_name):
     at.file_uploader(key="r1.upload").upload(file_name, raw, "application/json").run()
     assert not at.exception
     assert page_errors(at) == []
-    expected = config_from_hf(json.loads(raw))
+    expected = load_hf_file(HF_CONFIGS / file_name)  # the command line's reading, file-name rule included
     assert DecoderConfig.from_dict(at.session_state["recipes"][1]) == expected
     assert any(s.value.startswith(f"Loaded {expected.name}") for s in at.success)
     assert len(metric(at, "Parameters (total)")) == 2
+
+
+def test_hf_upload_named_after_file():
+    at = small_app()
+    raw = (HF_CONFIGS / "gpt2-xl.json").read_bytes()
+    assert "_name_or_path" not in json.loads(raw)
+    at.file_uploader(key="r0.upload").upload("gpt2-xl.json", raw, "application/json").run()
+    assert not at.exception
+    assert at.session_state["recipes"][0]["name"] == "gpt2-xl"
+    assert any(s.value == "Loaded gpt2-xl from gpt2-xl.json." for s in at.success)
+
+
+def test_upload_replaces_preset_description():
+    at = small_app()
+    raw = (HF_CONFIGS / "gemma-2b.json").read_bytes()
+    at.file_uploader(key="r0.upload").upload("gemma-2b.json", raw, "application/json").run()
+    assert not at.exception
+    captions = [c.value for c in at.caption]
+    assert any(c.startswith("Loaded from gemma-2b.json.") for c in captions)
+    assert not any(c.startswith("GPT-2 small") for c in captions)  # the preset no longer describes slot 0
+
+
+def test_recipe_json_with_byte_order_mark_loads():
+    at = small_app()
+    recipe = DecoderConfig.from_preset("gpt2-medium").to_json().encode()
+    at.file_uploader(key="r0.upload").upload("gpt2-medium.json", b"\xef\xbb\xbf" + recipe, "application/json").run()
+    assert not at.exception
+    assert page_errors(at) == []
+    assert at.session_state["recipes"][0]["n_layer"] == 24
 
 
 def test_recipe_json_upload_round_trips():
