@@ -21,6 +21,7 @@ from .slots import slot_key
 
 log = logging.getLogger(__name__)
 MAX_UPLOAD_BYTES = 1_000_000  # a config.json is a few KB; anything this large is not one
+MAX_UPLOAD_MB = 1  # the upload box's own limit, so the browser rejects a large file before sending it
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
@@ -106,7 +107,7 @@ def render_transfer(slot: int, config: DecoderConfig | None) -> None:
             st.caption(f"No Hugging Face config.json: {why}")
 
     st.file_uploader("Load a recipe JSON or HF config.json into this slot", type=["json"],
-                     key=slot_key(slot, "upload"), on_change=_on_upload, args=(slot,))
+                     key=slot_key(slot, "upload"), on_change=_on_upload, args=(slot,), max_upload_size=MAX_UPLOAD_MB)
     message = st.session_state.get(slot_key(slot, "upload_message"))
     if message:
         kind, text = message

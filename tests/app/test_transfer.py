@@ -98,6 +98,13 @@ def test_recipe_json_with_byte_order_mark_loads():
     assert at.session_state["recipes"][0]["n_layer"] == 24
 
 
+def test_upload_box_states_its_limit():
+    at = small_app()
+    boxes = at.get("file_uploader")
+    assert len(boxes) == 2
+    assert all(box.proto.max_upload_size_mb == 1 for box in boxes)  # not the server's 200 MB default
+
+
 def test_recipe_json_upload_round_trips():
     at = small_app()
     recipe = DecoderConfig.from_preset("gpt2-medium").to_json().encode()
