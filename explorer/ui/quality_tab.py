@@ -39,7 +39,10 @@ def _settings_form(workload) -> tuple[TrainSettings, int]:
 
 def _controls(recipes, workload, results_dir) -> None:
     labels = [f"{i + 1}. {r.name}" for i, r in enumerate(recipes)]
-    picked = st.multiselect("Recipes to train", labels, default=labels, key="q.recipes")
+    # The options are recipe positions, not labels, so renaming a recipe keeps it picked.
+    positions = list(range(len(recipes)))
+    picked = st.multiselect("Recipes to train", positions, default=positions, format_func=labels.__getitem__,
+                            key="q.recipes")
     settings, seeds = _settings_form(workload)
     st.caption(f"Byte-level model (vocabulary 256) on the Python standard library's sources, AdamW, warm-up then "
                f"cosine schedule, gradient clipping at {settings.grad_clip}. Runs on {settings.device}. "
@@ -47,7 +50,7 @@ def _controls(recipes, workload, results_dir) -> None:
 
     # Callbacks run before the script, so the buttons below are drawn with the job's new state.
     def start() -> None:
-        chosen = [recipes[labels.index(label)] for label in picked]
+        chosen = [recipes[position] for position in picked]
         st.session_state[JOB_KEY] = QualityJob(chosen, settings, list(range(seeds)), results_dir).start()
 
     def stop() -> None:

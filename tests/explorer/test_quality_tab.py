@@ -57,6 +57,32 @@ def test_run_shows_curves_and_extrapolation(tmp_path):
     assert "2x rejected" in learned_name
 
 
+def renamed_script():
+    from types import SimpleNamespace
+
+    import streamlit as st
+
+    from explorer.ui.quality_tab import render
+    from model import DecoderConfig
+
+    recipes = [DecoderConfig.from_preset("gpt2-small"),
+               DecoderConfig.from_preset("llama-style-124m").replace(name=st.session_state.get("name", "tiny-rope"))]
+    render(recipes, SimpleNamespace(device="cpu"), results_dir=st.session_state["results_dir"])
+
+
+def test_renamed_recipe_stays_picked(tmp_path):
+    app = AppTest.from_function(renamed_script, default_timeout=60)
+    app.session_state["results_dir"] = str(tmp_path)
+    app.run()
+    assert len(app.multiselect(key="q.recipes").value) == 2
+
+    app.session_state["name"] = "renamed"
+    app.run()
+    assert not app.exception
+    assert len(app.multiselect(key="q.recipes").value) == 2
+    assert "2. renamed" in app.multiselect(key="q.recipes").options
+
+
 def test_stopped_run_labelled_incomplete(tmp_path):
     app = tiny_app(tmp_path, steps=10_000)
     app.button(key="q.start").click().run()
