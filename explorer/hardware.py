@@ -92,16 +92,12 @@ def load_hardware(extra: str | Path | None = None) -> dict[str, Accelerator]:
     """Return the built-in table, with the entries of the JSON file ``extra`` added or overriding."""
     table = parse_table(json.loads(BUILTIN.read_text()), BUILTIN.name)
     if extra is not None:
+        from .spec import read_json_file
+
         path = Path(extra)
-        try:
-            text = path.read_text()
-        except OSError as err:
-            raise ValueError(f"invalid --hardware file {str(path)!r}: {err.strerror}") from None
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as err:
-            raise ValueError(f"invalid --hardware file {str(path)!r}: not JSON (line {err.lineno} column {err.colno}: {err.msg})") from None
-        table.update(parse_table(data, str(path)))
+        if not path.exists():
+            raise ValueError(f"invalid --hardware file {str(path)!r}: No such file or directory")
+        table.update(parse_table(read_json_file(path, "--hardware file"), str(path)))
     return table
 
 

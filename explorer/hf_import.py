@@ -246,6 +246,9 @@ def parse_hf_json(text: str | bytes) -> Any:
 def load_hf_file(path: str | Path, name: str | None = None, description: str | None = None) -> DecoderConfig:
     """Read a config.json file into a DecoderConfig; files above 5 MiB are rejected unread."""
     path = Path(path)
+    if not path.is_file():  # a device such as /dev/zero reports size 0 and never ends
+        reason = "No such file or directory" if not path.exists() else "not a regular file"
+        raise ValueError(f"invalid config.json {str(path)!r}: {reason}")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         raise ValueError(f"config.json {path} is {size} bytes: above the limit of {MAX_FILE_BYTES} bytes")

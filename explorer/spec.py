@@ -10,14 +10,22 @@ from model import DecoderConfig, list_presets
 MAX_SPEC_BYTES = 5 * 1024 * 1024  # recipes and HF configs are a few kB; anything this big is a mistake
 
 
-def _read_json(path: Path) -> object:
+def read_json_file(path: Path, label: str = "spec") -> object:
+    """Parse the JSON file at ``path``; raise ValueError naming ``label`` and the file when it cannot be read.
+
+    Devices and FIFOs are rejected unread, because reading /dev/zero would never end.
+    """
+    if not path.is_file():
+        raise ValueError(f"invalid {label} {str(path)!r}: not a regular file")
     size = path.stat().st_size
     if size > MAX_SPEC_BYTES:
-        raise ValueError(f"invalid spec {str(path)!r}: file is {size} bytes, above the {MAX_SPEC_BYTES}-byte limit for a recipe")
+        raise ValueError(f"invalid {label} {str(path)!r}: file is {size} bytes, above the {MAX_SPEC_BYTES}-byte limit for a recipe")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
-        raise ValueError(f"invalid spec {str(path)!r}: not a JSON file ({err})") from None
+    except RecursionError:
+        raise ValueError(f"invalid {label} {str(path)!r}: not a JSON file (nested too deeply to parse)") from None
+    except ValueError as err:  # JSONDecodeError, UnicodeDecodeError and the integer digit limit
+        raise ValueError(f"invalid {label} {str(path)!r}: not a JSON file ({err})") from None
 
 
 def _from_hf(data: dict) -> DecoderConfig:
@@ -38,7 +46,7 @@ def load_spec(spec: str) -> DecoderConfig:
     """
     path = Path(spec)
     if path.is_file():
-        data = _read_json(path)
+        data = read_json_file(path)
         if not isinstance(data, dict):
             raise ValueError(f"invalid spec {spec!r}: expected a JSON object, got a JSON {type(data).__name__}")
         if "model_type" in data and "schema" not in data:

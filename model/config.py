@@ -136,6 +136,9 @@ class DecoderConfig:
             raise _fail("position.fraction", self.position["fraction"], f"rotates no dimension of head_dim={self.resolved_head_dim}")
         if self.shared_block_norm and not self.parallel_residual:
             raise _fail("shared_block_norm", True, "only a parallel block (parallel_residual=true) can share one norm")
+        if self.d_ff is None and self.is_gated and self.resolved_d_ff < 1:
+            raise _fail("feed_forward.multiplier", self.feed_forward["multiplier"],
+                        f"gives a feed-forward width of 0 at d_model={self.d_model}; use a larger multiplier or set d_ff")
         if self.sliding_window is not None and self.position["kind"] == "xpos":
             raise _fail("sliding_window", self.sliding_window,
                         "xPos rescales keys by their position from 0 and cannot drop old keys; use null")
@@ -233,6 +236,8 @@ class DecoderConfig:
             data = json.loads(text)
         except json.JSONDecodeError as err:
             raise ConfigError(f"invalid recipe JSON at line {err.lineno} column {err.colno}: {err.msg}") from None
+        except RecursionError:
+            raise ConfigError("invalid recipe JSON: nested too deeply to parse") from None
         return cls.from_dict(data)
 
     @classmethod

@@ -70,7 +70,7 @@ def test_user_file_rejects_invalid_entries(tmp_path, entry, message):
 def test_user_file_not_json_or_missing(tmp_path):
     path = tmp_path / "broken.json"
     path.write_text("{not json")
-    with pytest.raises(ValueError, match="not JSON"):
+    with pytest.raises(ValueError, match="not a JSON file"):
         load_hardware(path)
     with pytest.raises(ValueError, match="absent.json"):
         load_hardware(tmp_path / "absent.json")

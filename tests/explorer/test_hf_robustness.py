@@ -42,6 +42,11 @@ def test_huge_file_rejected_unread(tmp_path):
         load_hf_file(path)
 
 
+def test_device_file_rejected_unread():
+    with pytest.raises(ValueError, match="not a regular file"):
+        load_hf_file("/dev/zero")
+
+
 def test_nan_rejected(tmp_path):
     path = tmp_path / "config.json"
     path.write_text((CONFIG_DIR / "gpt2.json").read_text().replace('"layer_norm_epsilon": 1e-05', '"layer_norm_epsilon": NaN'))

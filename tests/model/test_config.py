@@ -63,6 +63,7 @@ BAD_RECIPES = [
     ({"schema": "decoder-recipe/2"}, "schema"),
     ({"name": ""}, "name"),
     ({"shared_block_norm": True}, "shared_block_norm"),
+    ({"feed_forward": {"kind": "swiglu", "multiplier": 1e-300}}, "feed_forward.multiplier"),
 ]
 
 
@@ -93,6 +94,11 @@ def test_recipe_is_not_a_mapping():
 def test_invalid_json_raises_value_error():
     with pytest.raises(ValueError, match="line 1"):
         DecoderConfig.from_json("{not json")
+
+
+def test_deeply_nested_json_raises_value_error():
+    with pytest.raises(ValueError, match="nested"):
+        DecoderConfig.from_json("[" * 100_000)
 
 
 def test_unknown_preset_lists_available():
