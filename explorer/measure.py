@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from model import DecoderConfig
+from model.schema import MAX_TENSOR_ELEMENTS
 
 from . import activations, memory
 from .flops import measure_flops
@@ -56,6 +57,15 @@ class Workload:
         if self.seq_len > config.max_seq_len:
             raise ValueError(f"invalid seq_len={self.seq_len}: exceeds max_seq_len={config.max_seq_len} of recipe "
                              f"'{config.name}'; use a shorter seq_len or a recipe with a larger max_seq_len")
+        # The logits, feed-forward and attention-score tensors grow with batch x seq_len. A size that
+        # no tensor can hold is rejected here, because torch ends even a meta-device run with an overflow.
+        widest = max(config.vocab_size, 2 * config.resolved_d_ff, 3 * config.n_head * config.resolved_head_dim,
+                     config.n_head * self.seq_len)
+        elements = self.batch * self.seq_len * widest
+        if elements > MAX_TENSOR_ELEMENTS:
+            raise ValueError(f"invalid batch={self.batch}: with seq_len={self.seq_len} an activation of recipe "
+                             f"'{config.name}' would have {elements} elements, more than the {MAX_TENSOR_ELEMENTS} "
+                             f"a tensor can hold; use a smaller batch or seq_len")
         if self.dtype not in memory.COMPUTE_DTYPES:
             raise ValueError(f"invalid dtype={self.dtype!r}: expected one of {', '.join(memory.COMPUTE_DTYPES)}")
         if self.device not in DEVICES:

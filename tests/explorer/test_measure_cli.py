@@ -40,7 +40,8 @@ def write(tmp_path: Path, name: str, content: str | bytes) -> str:
     return str(path)
 
 
-@pytest.mark.parametrize("case", ["unknown", "too_long", "not_json", "list", "huge", "bad_field"])
+@pytest.mark.parametrize("case", ["unknown", "too_long", "not_json", "list", "huge", "bad_field", "deep",
+                                  "long_int", "huge_batch", "train_deep", "hardware_deep", "hardware_device"])
 def test_bad_input_exits_2_with_one_line(case, tmp_path):
     args = {
         "unknown": ["measure", "gpt2-tiny"],
@@ -49,6 +50,12 @@ def test_bad_input_exits_2_with_one_line(case, tmp_path):
         "list": ["measure", write(tmp_path, "r.json", "[1, 2]")],
         "huge": ["measure", write(tmp_path, "r.json", b" " * (5 * 1024 * 1024 + 1))],
         "bad_field": ["measure", write(tmp_path, "r.json", json.dumps({"schema": "decoder-recipe/1", "n_layer": 0}))],
+        "deep": ["measure", write(tmp_path, "r.json", "[" * 100_000)],
+        "long_int": ["measure", write(tmp_path, "r.json", '{"n_layer": ' + "9" * 5000 + "}")],
+        "huge_batch": ["measure", "gpt2-small", "--device", "meta", "--batch", "10000000000000"],
+        "train_deep": ["train", write(tmp_path, "r.json", "[" * 100_000)],
+        "hardware_deep": ["cost", "gpt2-small", "--hardware", write(tmp_path, "h.json", "[" * 100_000)],
+        "hardware_device": ["cost", "gpt2-small", "--hardware", "/dev/zero"],
     }[case]
     result = cli(*args)
     assert result.returncode == 2
@@ -58,3 +65,7 @@ def test_bad_input_exits_2_with_one_line(case, tmp_path):
     assert "Traceback" not in result.stderr
     if case == "too_long":
         assert "max_seq_len" in lines[0]
+    if case in ("deep", "long_int", "train_deep"):
+        assert "r.json" in lines[0]
+    if case == "huge_batch":
+        assert "batch=10000000000000" in lines[0]
