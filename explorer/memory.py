@@ -94,15 +94,20 @@ def available_bytes(device: str) -> int:
     raise OSError("cannot read MemAvailable from /proc/meminfo")
 
 
-def check_budget(needed: int, device: str, share: float, budget: int | None) -> tuple[bool, str]:
-    """Return (fits, message) for allocating ``needed`` bytes within a share of free memory or a fixed budget."""
+def check_budget(needed: int, device: str, share: float, budget: int | None,
+                 parts: str = "weights + activations + KV cache") -> tuple[bool, str]:
+    """Return (fits, message) for allocating ``needed`` bytes within a share of free memory or a fixed budget.
+
+    ``parts`` names what ``needed`` adds up, for the message.
+    """
     if budget is None:
         available = available_bytes(device)
         budget = int(available * share)
         source = f"{share:.0%} of the {available:,} bytes free on {device}"
+        remedy = "choose a smaller workload"
     else:
         source = f"the memory budget set for this run"
+        remedy = "raise the budget or choose a smaller workload"
     if needed > budget:
-        return False, (f"needs about {needed:,} bytes (weights + activations + KV cache) but {source} "
-                       f"allows {budget:,} bytes; raise the budget or choose a smaller workload")
+        return False, f"needs about {needed:,} bytes ({parts}) but {source} allows {budget:,} bytes; {remedy}"
     return True, f"needs about {needed:,} bytes of {budget:,} allowed ({source})"

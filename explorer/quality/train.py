@@ -150,9 +150,29 @@ def train_run(config: DecoderConfig, settings: TrainSettings, seed: int, corpus:
         raise ValueError(f"invalid seed={seed!r}: expected an integer >= 0")
     # NOTE: only the CPU path has been run; on CUDA, kernels without a deterministic version warn
     # (warn_only) and repeated runs may differ in the last bits.
+    check_training_memory(config, settings)
     device = torch.device(settings.device)
     with reproducible(settings.threads):
         return _train(config, settings, seed, corpus, device, on_step, stop)
+
+
+def check_training_memory(config: DecoderConfig, settings: TrainSettings) -> None:
+    """Raise ValueError when a run would need more than 80% of the free memory on its device.
+
+    The estimate is float32 weights, gradients and AdamW's two moments (16 bytes a parameter)
+    plus the training-step activation estimate of ``explorer.cost``.
+    """
+    from explorer import memory
+    from explorer.cost.activations import BACKENDS, activation_memory
+
+    device = "cuda" if settings.device.startswith("cuda") else "cpu"
+    activations = activation_memory(config, settings.batch_size, settings.seq_len, 4, backend=BACKENDS[device]).total
+    needed = int(4 * memory.weights_bytes(config, "float32") + activations)
+    fits, message = memory.check_budget(needed, device, share=0.8, budget=None,
+                                        parts="weights, gradients and AdamW moments in float32 + activations")
+    if not fits:
+        raise ValueError(f"invalid training run of {config.name!r} (d_model={config.d_model}, "
+                         f"batch_size={settings.batch_size}, seq_len={settings.seq_len}): memory guard: {message}")
 
 
 def _train(config, settings, seed, corpus, device, on_step, stop) -> dict:

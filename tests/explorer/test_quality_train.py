@@ -84,3 +84,10 @@ def test_schedule_warms_up_then_decays():
 def test_settings_reject_bad_values(field, value):
     with pytest.raises(ValueError, match=field):
         TrainSettings(**{field: value})
+
+
+@pytest.mark.parametrize("changes", [{"d_model": 100_000}, {"batch_size": 100_000_000}])
+def test_oversized_run_rejected_before_allocating(corpus, changes):
+    settings = TrainSettings(**{**TINY.to_dict(), **changes})
+    with pytest.raises(ValueError, match="memory guard: needs about .* bytes"):
+        train_run(tiny_recipe(settings=settings), settings, 0, corpus)
