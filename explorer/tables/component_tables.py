@@ -10,7 +10,7 @@ from model import build_model
 from . import quality_link
 from .cells import add_verdicts, fill_column, fill_timed_column
 from .folklore import FEED_FORWARD_CLAIMS, MODELS_USING, NORM_CLAIMS
-from .measurements import Measurer
+from .measurements import Measurer, check_real_model_fits
 from .ratings import DEFAULT_RULE
 from .recipes import TableSettings, equal_param_swiglu_width, modern_recipe
 from .table import Column, Row, Table, text_cell
@@ -78,6 +78,7 @@ def time_norm_alone(config, settings: TableSettings) -> tuple[float, float]:
     Uses ``torch.utils.benchmark``, which discards warm-up runs and synchronizes CUDA.
     """
     dtype = getattr(torch, settings.dtype)
+    check_real_model_fits(config, 1, settings.device, settings.dtype)
     model = build_model(config, device=settings.device, dtype=dtype)
     norm = model.final_norm
     x = torch.randn(settings.batch, settings.seq_len, settings.d_model, device=settings.device, dtype=dtype)

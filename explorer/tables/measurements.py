@@ -98,3 +98,19 @@ class Measurer:
         from explorer.memory import kv_cache_bytes
 
         return kv_cache_bytes(config, tokens, 1, self.settings.dtype)
+
+
+def check_real_model_fits(config: DecoderConfig, tokens: int, device: str, dtype: str = "float32") -> None:
+    """Raise ValueError when building ``config`` and running one sequence of ``tokens`` would not fit in memory.
+
+    Past ``max_seq_len`` the activation peak is scaled by the square of the length ratio, an upper
+    bound for attention scores that grow quadratically.
+    """
+    from explorer import activations, memory
+
+    measured_len = min(tokens, config.max_seq_len)
+    peak, _ = activations.prefill_peak_bytes(config, 1, measured_len, dtype)
+    needed = memory.weights_bytes(config, dtype) + int(peak * (tokens / measured_len) ** 2)
+    fits, message = memory.check_budget(needed, device, share=0.8, budget=None, parts="weights + activations")
+    if not fits:
+        raise ValueError(f"invalid table settings: recipe {config.name!r} at {tokens} tokens: memory guard: {message}")

@@ -10,7 +10,7 @@ from model.config import list_presets
 from . import quality_link
 from .cells import add_verdicts, excess, fill_column, fill_timed_column
 from .folklore import MODELS_USING, POSITION_CLAIMS
-from .measurements import Measurer
+from .measurements import Measurer, check_real_model_fits
 from .ratings import DEFAULT_RULE, Claim
 from .recipes import POSITION_KINDS, POSITION_LABELS, TableSettings, modern_recipe
 from .table import Cell, Column, Row, Table, text_cell
@@ -23,8 +23,9 @@ def probe_past_length(config: DecoderConfig, factor: int = PAST_LENGTH_FACTOR, d
 
     A scheme with a position table raises ValueError past its last row; that message is kept.
     """
-    model = build_model(config, device=device).eval()
     tokens = factor * config.max_seq_len
+    check_real_model_fits(config, tokens, device)
+    model = build_model(config, device=device).eval()
     generator = torch.Generator().manual_seed(0)
     ids = torch.randint(0, config.vocab_size, (1, tokens), generator=generator).to(device)
     with torch.no_grad():

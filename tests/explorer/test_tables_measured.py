@@ -12,6 +12,7 @@ from explorer.tables import TableSettings, build_tables
 from explorer.tables.positions_table import probe_past_length
 from explorer.tables.recipe_table import SWAP_ORDER, swap_steps
 from explorer.tables.recipes import POSITION_KINDS, modern_recipe
+from model import DecoderConfig
 
 TINY = TableSettings(d_model=64, n_layer=1, n_head=8, vocab_size=128, seq_len=16, long_context=32, latency=False)
 
@@ -120,3 +121,10 @@ def test_cli_json_norm_table(capsys, tmp_path):
     rows = {row["key"]: row for row in table["rows"]}
     assert rows["layernorm"]["cells"]["norm_params"]["value"] == 2 * rows["rmsnorm"]["cells"]["norm_params"]["value"]
     assert rows["rmsnorm"]["cells"]["norm_time"]["text"] == "not measured"
+
+
+def test_probe_rejects_model_beyond_free_memory():
+    config = DecoderConfig(vocab_size=10**11, max_seq_len=16, n_layer=1, d_model=256, n_head=8,
+                           position={"kind": "rope"})
+    with pytest.raises(ValueError, match="memory guard: needs about .* bytes"):
+        probe_past_length(config)
