@@ -41,6 +41,10 @@ def _controls(recipes, workload, results_dir) -> None:
     labels = [f"{i + 1}. {r.name}" for i, r in enumerate(recipes)]
     # The options are recipe positions, not labels, so renaming a recipe keeps it picked.
     positions = list(range(len(recipes)))
+    if st.session_state.get("q.labels") != labels and "q.recipes" in st.session_state:
+        # Setting the value again makes the browser redraw the picked tags with the new labels.
+        st.session_state["q.recipes"] = [p for p in st.session_state["q.recipes"] if p in positions]
+    st.session_state["q.labels"] = labels
     picked = st.multiselect("Recipes to train", positions, default=positions, format_func=labels.__getitem__,
                             key="q.recipes")
     settings, seeds = _settings_form(workload)
