@@ -67,6 +67,16 @@ class KVCache:
         self.layers = [new_layer_cache(config, window, batch_size, max_len, dtype, device)
                        for window in config.layer_windows()]
 
+    def mark_filled(self, length: int) -> None:
+        """Mark ``length`` tokens as cached without writing them, as a prefill would leave the cache.
+
+        FLOP counters on the meta device use this, because only the shapes of the cached keys matter there.
+        """
+        self.length = length
+        for layer in self.layers:
+            if isinstance(layer, WindowCache):
+                layer.filled = min(length, layer.k.shape[2])
+
     def nbytes(self) -> int:
         """Return the bytes of every key and value tensor, filled or not."""
         return sum(t.numel() * t.element_size() for layer in self.layers for t in (layer.k, layer.v))

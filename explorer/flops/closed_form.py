@@ -11,6 +11,7 @@ These functions are cheap enough to draw curves over many context lengths.
 
 from __future__ import annotations
 
+from collections import Counter
 from functools import lru_cache
 
 from model import DecoderConfig
@@ -82,11 +83,14 @@ def breakdown(config: DecoderConfig, batch: int, q_len: int, start: int = 0,
         (q_width + 2 * kv_width if bias["qkv"] else 0) + (d if bias["attn_out"] else 0))
 
     has_bias = c.position["kind"] in ("alibi", "relative")
-    for queries, keys in attention_calls(c, q_len, start):
-        pairs = attention_pairs(queries, keys, attention)
-        masked = has_bias or queries > 1
-        result["attention_core"]["matmul"] += int(layers * 2 * batch * c.n_head * pairs * 2 * hd)
-        result["attention_core"]["other"] += int(layers * batch * c.n_head * pairs * (4 + (1 if masked else 0)))
+    for window, window_layers in Counter(c.layer_windows()).items():
+        # A sliding-window layer's cache keeps at most ``window`` earlier keys, and it always passes a mask.
+        cached = start if window is None else min(start, window)
+        for queries, keys in attention_calls(c, q_len, cached):
+            pairs = attention_pairs(queries, keys, attention)
+            masked = has_bias or queries > 1 or window is not None
+            result["attention_core"]["matmul"] += int(window_layers * 2 * batch * c.n_head * pairs * 2 * hd)
+            result["attention_core"]["other"] += int(window_layers * batch * c.n_head * pairs * (4 + (1 if masked else 0)))
 
     matrices = 3 if c.is_gated else 2
     result["feed_forward"]["matmul"] = layers * 2 * tokens * d * ff * matrices
@@ -126,7 +130,8 @@ def forward_flops(config: DecoderConfig, batch: int, seq_len: int, attention: st
 def decode_flops(config: DecoderConfig, context: int, batch: int = 1) -> dict[str, int]:
     """Return FLOPs of decoding one token per sequence that attends to ``context`` keys, with a KV cache.
 
-    The new token is the context-th: it attends to context - 1 cached keys and itself. A decode
+    The new token is the context-th: it attends to context - 1 cached keys and itself, or in a
+    sliding-window layer to the at most ``window`` keys its cache keeps and itself. A decode
     step is never halved for causality, since its one query sees every key.
     """
     return _flatten(breakdown(config, batch, 1, context - 1, "full"))

@@ -88,7 +88,7 @@ class DecodeStep(nn.Module):
         self.start = context - 1
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
-        self.cache.length = self.start  # the cached keys hold no values on meta; only shapes matter
+        self.cache.mark_filled(self.start)
         return self.model(ids, cache=self.cache)
 
 

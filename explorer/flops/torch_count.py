@@ -51,7 +51,7 @@ def count_forward(model: nn.Module, batch: int, seq_len: int, convention: str) -
 def count_decode(model: nn.Module, batch: int, context: int) -> int:
     """Return the matmul FLOPs of decoding one token that attends to ``context`` keys."""
     cache = model.new_cache(batch, context)
-    cache.length = context - 1  # the cache holds no values on meta; only its shape matters
+    cache.mark_filled(context - 1)
     ids = torch.zeros(batch, 1, dtype=torch.long, device="meta")
     with torch.no_grad(), _counter(model, "full") as counter:
         model(ids, cache=cache)

@@ -119,3 +119,16 @@ def test_handles_price_elementwise_ops():
     for component in ("norm", "residual", "feed_forward", "attention_core", "attention_projections"):
         assert fv[component]["other"] == closed[component]["other"], component
         assert fv[component]["other"] > 0, component
+
+
+@pytest.mark.parametrize("local_layers", [None, [1]])
+def test_window_decode_sees_cached_window(local_layers):
+    config = tiny("rope", 2, "swiglu", "rmsnorm", sliding_window=8, local_layers=local_layers)
+    model = build_model(config, device="meta")
+    fvcore, _ = fvcore_count.count_decode(model, 1, 32)
+    closed = closed_form.breakdown(config, 1, 1, 31, "full")
+    # A window layer attends to its 8 stored keys and the new one; a global layer to all 32.
+    keys = sum(32 if window is None else 8 + 1 for window in config.layer_windows())
+    assert fvcore["attention_core"]["matmul"] == 2 * 2 * 4 * 8 * keys
+    assert closed["attention_core"]["matmul"] == 2 * 2 * 4 * 8 * keys
+    assert torch_count.count_decode(model, 1, 32) == matmul_of(fvcore)
