@@ -47,11 +47,22 @@ if compare.open is not False:
             st.info("No valid recipe: fix the errors above.")
         else:
             entries = results.collect_entries(configs, choice)
+            cards = st.empty()
+            comparison = st.empty()
             if choice.latency:
+                # Draw the page first with the latency marked as being timed, so the browser never
+                # keeps the previous run's "timing off" cards while the timing runs.
+                with cards.container():
+                    compare_tab.render_cards(entries, choice, timing=True)
+                with comparison.container():
+                    st.subheader("Comparison")
+                    compare_tab.render_table(entries, choice, timing=True)
                 compare_charts.run_latency(entries, choice)
-            compare_tab.render_cards(entries, choice)
-            st.subheader("Comparison")
-            compare_tab.render_table(entries, choice)
+            with cards.container():
+                compare_tab.render_cards(entries, choice)
+            with comparison.container():
+                st.subheader("Comparison")
+                compare_tab.render_table(entries, choice)
             compare_charts.render_charts(entries, choice, gpu)
             st.subheader("Layer stacks")
             compare_charts.render_diagrams(entries)

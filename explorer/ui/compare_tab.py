@@ -74,15 +74,20 @@ def _delta(value: float | None, reference: float | None, is_reference: bool) -> 
     return None if is_reference else fmt.relative_change(value, reference)
 
 
-def _value_text(metric: Metric, entry: Entry, choice: WorkloadChoice) -> str:
+def _value_text(metric: Metric, entry: Entry, choice: WorkloadChoice, timing: bool = False) -> str:
     value = metric.value(entry)
     if value is None and metric.timed:
+        if timing:
+            return "timing…"
         return "timing off" if not choice.latency else "incomplete"
     return metric.format(value)
 
 
-def render_cards(entries: list[Entry], choice: WorkloadChoice) -> None:
-    """Draw a row of metric cards per recipe, with the change from the first recipe."""
+def render_cards(entries: list[Entry], choice: WorkloadChoice, timing: bool = False) -> None:
+    """Draw a row of metric cards per recipe, with the change from the first recipe.
+
+    ``timing`` is true while the latency is being measured, so the latency cards show "timing…".
+    """
     measured = [e for e in entries if e.report is not None]
     reference = measured[0] if measured else None
     for entry in entries:
@@ -96,13 +101,13 @@ def render_cards(entries: list[Entry], choice: WorkloadChoice) -> None:
             value = metric.value(entry)
             delta = _delta(value, metric.value(reference), entry is reference)
             colour = "inverse" if metric.lower_is_better else "off"
-            column.metric(metric.name, _value_text(metric, entry, choice), delta=delta, delta_color=colour,
+            column.metric(metric.name, _value_text(metric, entry, choice, timing), delta=delta, delta_color=colour,
                           help=metric.help(entry))
         if entry.latency_note:
             st.warning(entry.latency_note)
 
 
-def comparison_rows(entries: list[Entry], choice: WorkloadChoice) -> list[dict[str, str]]:
+def comparison_rows(entries: list[Entry], choice: WorkloadChoice, timing: bool = False) -> list[dict[str, str]]:
     """Rows of the comparison table: one per metric, a value and a change column per recipe."""
     measured = [e for e in entries if e.report is not None]
     rows = []
@@ -112,7 +117,7 @@ def comparison_rows(entries: list[Entry], choice: WorkloadChoice) -> list[dict[s
             if entry.report is None:
                 row[entry.label] = "invalid or failed"
                 continue
-            row[entry.label] = _value_text(metric, entry, choice)
+            row[entry.label] = _value_text(metric, entry, choice, timing)
             if measured and entry is not measured[0]:
                 row[f"{entry.label} vs {measured[0].label}"] = fmt.relative_change(metric.value(entry), metric.value(measured[0])) or "–"
         rows.append(row)
@@ -140,8 +145,11 @@ def counter_check(entry: Entry) -> str | None:
     return f"{entry.label}: matrix-multiply FLOPs of {', '.join(counters)} agree within {spread:.4f}%"
 
 
-def render_table(entries: list[Entry], choice: WorkloadChoice) -> None:
-    st.dataframe(comparison_rows(entries, choice), hide_index=True, width="stretch", key="compare_table")
+def render_table(entries: list[Entry], choice: WorkloadChoice, timing: bool = False) -> None:
+    """Draw the comparison table and its notes, with the latency rows marked "timing…" when ``timing`` is true."""
+    # The key stays on the final table only, since the page draws the table twice in a run while timing.
+    st.dataframe(comparison_rows(entries, choice, timing), hide_index=True, width="stretch",
+                 key=None if timing else "compare_table")
     st.caption(conventions(choice, entries))
     if any(not e.complete for e in entries if e.report is not None):
         st.caption("Showing explorer's closed-form counts while fvcore and torch's counter run on the model; "

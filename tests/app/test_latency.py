@@ -42,3 +42,20 @@ def test_incomplete_timing_not_shown(monkeypatch):
     assert any("latency at 64 tokens incomplete" in w.value for w in at.warning)
     keys = [chart.proto.id for chart in at.get("plotly_chart")]
     assert not any(k.endswith("chart_latency") for k in keys)
+
+
+def test_latency_cards_show_timing_while_timed(monkeypatch):
+    """Stop the page inside the timing, so the test reads what the browser shows while timing runs."""
+    import streamlit as st
+
+    from explorer.ui import compare_charts
+
+    monkeypatch.setattr(compare_charts, "run_latency", lambda entries, choice: st.stop())
+    at = small_app()
+    at.toggle(key="w.latency").set_value(True).run()
+    assert not at.exception
+    for label in ("Prefill latency", "Decode latency per token"):
+        assert metric(at, label) == ["timing…", "timing…"]
+    table = at.dataframe[0].value
+    assert "timing off" not in table.to_string()
+    assert "timing…" in table.to_string()
