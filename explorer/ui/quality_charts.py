@@ -58,7 +58,8 @@ def extrapolation_chart(groups: list[dict]) -> go.Figure:
             xs.append(point["length"])
             ys.append(point["mean"])
             errors.append(point.get("std") or 0.0)
-        name = f"{group['recipe']} ({len(group['seeds'])} seeds)"
+        seeds = len(group["seeds"])
+        name = f"{group['recipe']} ({seeds} seed{'' if seeds == 1 else 's'})"
         if refused:
             name += f"; {', '.join(refused)}: learned table has {group['extrapolation']['1x']['length']} rows"
         figure.add_trace(go.Scatter(x=xs, y=ys, mode="lines+markers", name=name, line={"color": _color(index)},

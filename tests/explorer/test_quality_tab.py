@@ -102,3 +102,14 @@ def test_stopped_run_labelled_incomplete(tmp_path):
     curves = [json.loads(c.proto.spec) for c in app.get("plotly_chart")]
     names = [trace["name"] for trace in curves[0]["data"]]
     assert any("stopped, incomplete" in name for name in names)
+
+
+def test_extrapolation_legend_pluralises_seeds():
+    from explorer.ui.quality_charts import extrapolation_chart
+
+    point = {"length": 16, "mean": 2.0, "std": None}
+    groups = [{"recipe": "one", "seeds": [0], "extrapolation": {"1x": point}},
+              {"recipe": "three", "seeds": [0, 1, 2], "extrapolation": {"1x": point}}]
+    names = [trace.name for trace in extrapolation_chart(groups).data]
+    assert names[0] == "one (1 seed)"
+    assert names[1] == "three (3 seeds)"
