@@ -84,8 +84,12 @@ for tab, (name, module_name) in zip(others, OTHER_TABS.items()):
         if not configs:
             st.info("No valid recipe: fix the errors above.")
             continue
+        recipes = [config for _, config in configs]
         try:
-            module.render([config for _, config in configs], choice.workload())
+            if name == "Quality":  # its recipe picks are kept by slot, so it needs each recipe's slot
+                module.render(recipes, choice.workload(), slots=[slot for slot, _ in configs])
+            else:
+                module.render(recipes, choice.workload())
         except Exception as err:  # a tab's failure stays inside its tab, as a message
             log.exception("the %s tab failed", name)
             st.error(f"The {name} tab failed: {type(err).__name__}: {err}")

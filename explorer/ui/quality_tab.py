@@ -37,15 +37,15 @@ def _settings_form(workload) -> tuple[TrainSettings, int]:
     return settings, int(seeds)
 
 
-def _controls(recipes, workload, results_dir) -> None:
-    labels = [f"{i + 1}. {r.name}" for i, r in enumerate(recipes)]
-    # The options are recipe positions, not labels, so renaming a recipe keeps it picked.
-    positions = list(range(len(recipes)))
+def _controls(recipes, slots, workload, results_dir) -> None:
+    labels = {slot: f"{slot + 1}. {recipe.name}" for slot, recipe in zip(slots, recipes)}
+    # The options are slot indices, not labels or positions among the valid recipes, so a rename
+    # keeps a recipe picked and a recipe that turns invalid does not shift the others' picks.
     if st.session_state.get("q.labels") != labels and "q.recipes" in st.session_state:
         # Setting the value again makes the browser redraw the picked tags with the new labels.
-        st.session_state["q.recipes"] = [p for p in st.session_state["q.recipes"] if p in positions]
+        st.session_state["q.recipes"] = [slot for slot in st.session_state["q.recipes"] if slot in labels]
     st.session_state["q.labels"] = labels
-    picked = st.multiselect("Recipes to train", positions, default=positions, format_func=labels.__getitem__,
+    picked = st.multiselect("Recipes to train", slots, default=slots, format_func=labels.__getitem__,
                             key="q.recipes")
     settings, seeds = _settings_form(workload)
     st.caption(f"Byte-level model (vocabulary 256) on the Python standard library's sources, AdamW, warm-up then "
@@ -54,7 +54,7 @@ def _controls(recipes, workload, results_dir) -> None:
 
     # Callbacks run before the script, so the buttons below are drawn with the job's new state.
     def start() -> None:
-        chosen = [recipes[position] for position in picked]
+        chosen = [recipes[slots.index(slot)] for slot in picked]
         st.session_state[JOB_KEY] = QualityJob(chosen, settings, list(range(seeds)), results_dir).start()
 
     def stop() -> None:
@@ -92,14 +92,20 @@ def _show_job(job: QualityJob) -> None:
         st.dataframe(group_rows(groups), hide_index=True)
 
 
-def render(recipes: list, workload, results_dir: str | Path | None = None) -> None:
-    """Draw the Quality tab for ``recipes``; ``workload`` supplies the device."""
+def render(recipes: list, workload, results_dir: str | Path | None = None, slots: list[int] | None = None) -> None:
+    """Draw the Quality tab for ``recipes``, which sit in the page's recipe ``slots`` (0, 1, … when None).
+
+    ``workload`` supplies the device.
+    """
     results_dir = Path(results_dir or DEFAULT_RESULTS_DIR)
+    slots = list(range(len(recipes))) if slots is None else list(slots)
+    if len(slots) != len(recipes):
+        raise ValueError(f"invalid slots {slots}: expected one slot per recipe, got {len(slots)} for {len(recipes)}")
     st.subheader("Quality lab")
     st.caption("Trains small versions of the recipes and measures validation loss (nats per byte) at the trained "
                "length and at 2x and 4x it. The numbers describe these small models on this data, not the "
                "full-size recipes.")
-    _controls(recipes, workload, results_dir)
+    _controls(recipes, slots, workload, results_dir)
 
     job: QualityJob | None = st.session_state.get(JOB_KEY)
     if job is not None:

@@ -113,3 +113,32 @@ def test_extrapolation_legend_pluralises_seeds():
     names = [trace.name for trace in extrapolation_chart(groups).data]
     assert names[0] == "one (1 seed)"
     assert names[1] == "three (3 seeds)"
+
+
+def slots_script():
+    from types import SimpleNamespace
+
+    import streamlit as st
+
+    from explorer.ui.quality_tab import render
+    from model import DecoderConfig
+
+    slots = st.session_state["slots"]
+    recipes = [DecoderConfig.from_preset("gpt2-small").replace(name=f"recipe-{slot}") for slot in slots]
+    render(recipes, SimpleNamespace(device="cpu"), results_dir=st.session_state["results_dir"], slots=slots)
+
+
+def test_pick_follows_recipe_when_earlier_invalid(tmp_path):
+    app = AppTest.from_function(slots_script, default_timeout=60)
+    app.session_state["results_dir"] = str(tmp_path)
+    app.session_state["slots"] = [0, 1, 2]
+    app.run()
+    app.multiselect(key="q.recipes").set_value([1]).run()
+    assert app.multiselect(key="q.recipes").value == [1]
+
+    app.session_state["slots"] = [1, 2]  # the recipe in slot 0 turned invalid
+    app.run()
+    assert not app.exception
+    picker = app.multiselect(key="q.recipes")
+    assert picker.value == [1]
+    assert picker.options == ["2. recipe-1", "3. recipe-2"]
