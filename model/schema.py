@@ -124,7 +124,9 @@ def _check_rope_scaling(scaling: Any) -> None:
     for key in expected - {"type", "original_max_seq_len"}:
         _check_float(f"position.scaling.{key}", scaling[key], minimum=0.0)
     if "original_max_seq_len" in scaling:
-        _check_int("position.scaling.original_max_seq_len", scaling["original_max_seq_len"])
+        original = _check_int("position.scaling.original_max_seq_len", scaling["original_max_seq_len"])
+        if original > MAX_TENSOR_ELEMENTS:  # torch turns it into an int64 scalar when it builds the RoPE table
+            raise _fail("position.scaling.original_max_seq_len", original, f"expected an integer <= {MAX_TENSOR_ELEMENTS}")
     if scaling["type"] == "llama3" and scaling["high_freq_factor"] <= scaling["low_freq_factor"]:
         raise _fail("position.scaling.high_freq_factor", scaling["high_freq_factor"],
                     f"must exceed low_freq_factor={scaling['low_freq_factor']}")
@@ -159,9 +161,11 @@ def _check_buildable(config: "DecoderConfig") -> None:
     if config.n_layer > MAX_LAYERS:
         raise _fail("n_layer", config.n_layer, f"expected at most {MAX_LAYERS} layers")
     d, heads = config.d_model, config.resolved_head_dim * config.n_head
+    offset = config.position.get("offset", 0)  # a learned table has max_seq_len + offset rows
     weights = (
         ("vocab_size", config.vocab_size, config.vocab_size * d),
         ("max_seq_len", config.max_seq_len, config.max_seq_len * d),
+        ("position.offset", offset, (config.max_seq_len + offset) * d),
         ("d_ff", config.d_ff, config.resolved_d_ff * d),
         ("head_dim", config.head_dim, heads * d),
     )

@@ -64,6 +64,10 @@ BAD_RECIPES = [
     ({"name": ""}, "name"),
     ({"shared_block_norm": True}, "shared_block_norm"),
     ({"feed_forward": {"kind": "swiglu", "multiplier": 1e-300}}, "feed_forward.multiplier"),
+    ({"position": {"kind": "learned", "offset": 2**60}}, "position.offset"),
+    ({"position": {"kind": "rope", "scaling": {"type": "llama3", "factor": 8.0, "low_freq_factor": 1.0,
+                                               "high_freq_factor": 4.0, "original_max_seq_len": 10**30}}},
+     "position.scaling.original_max_seq_len"),
 ]
 
 
