@@ -110,17 +110,59 @@ def _mark_gpu(fig: go.Figure, labels: Sequence[str], curves: Sequence[Sequence[f
                             hovertemplate=f"{label}: weights + KV cache fill {name} at %{{x:,.0f}} tokens<extra></extra>")
 
 
+def _interpolate(contexts: Sequence[int], curve: Sequence[float], context: float) -> float:
+    """Return the curve's value at ``context`` by linear interpolation between its two nearest points.
+
+    Exact where the KV cache grows linearly between those points. A sliding window that caps the
+    cache between them makes it an estimate.
+    """
+    above = next(k for k, c in enumerate(contexts) if c >= context)
+    if above == 0 or contexts[above] == context:
+        return curve[above]
+    low, high = contexts[above - 1], contexts[above]
+    share = (context - low) / (high - low)
+    return curve[above - 1] + share * (curve[above] - curve[above - 1])
+
+
+def _add_kv_curve(fig: go.Figure, label: str, colour: str, contexts: Sequence[int], curve: Sequence[float],
+                  max_seq_len: int | None) -> None:
+    """Draw one recipe's KV-cache curve, solid up to ``max_seq_len`` and dashed beyond it, with a marker at it."""
+    hover = f"{label}<br>%{{x:,}} tokens: %{{y:.3g}} GiB<extra></extra>"
+    if max_seq_len is None or max_seq_len >= contexts[-1]:
+        fig.add_scatter(x=list(contexts), y=[b / 2**30 for b in curve], mode="lines+markers", name=label,
+                        legendgroup=label, line={"color": colour}, hovertemplate=hover)
+        return
+
+    within = [(c, b) for c, b in zip(contexts, curve) if c < max_seq_len]
+    beyond = [(c, b) for c, b in zip(contexts, curve) if c > max_seq_len]
+    if max_seq_len >= contexts[0]:
+        at_limit = (max_seq_len, _interpolate(contexts, curve, max_seq_len))
+        within.append(at_limit)
+        beyond.insert(0, at_limit)  # the dashed part starts where the solid part ends
+    if within:
+        fig.add_scatter(x=[c for c, _ in within], y=[b / 2**30 for _, b in within], mode="lines+markers", name=label,
+                        legendgroup=label, line={"color": colour}, hovertemplate=hover)
+    fig.add_scatter(x=[c for c, _ in beyond], y=[b / 2**30 for _, b in beyond], mode="lines", legendgroup=label,
+                    name=f"{label}: beyond max_seq_len ({max_seq_len:,})", line={"color": colour, "dash": "dash"},
+                    hovertemplate=f"{label}, beyond max_seq_len {max_seq_len:,}<br>%{{x:,}} tokens: %{{y:.3g}} GiB<extra></extra>")
+    if max_seq_len >= contexts[0]:
+        fig.add_scatter(x=[at_limit[0]], y=[at_limit[1] / 2**30], mode="markers", legendgroup=label, showlegend=False,
+                        name=f"{label}: max_seq_len", marker={"symbol": "diamond", "size": 11, "color": colour},
+                        hovertemplate=f"{label}: max_seq_len %{{x:,}} tokens, %{{y:.3g}} GiB<extra></extra>")
+
+
 def kv_cache_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]], contexts: Sequence[int] = CONTEXTS,
-                        gpu: tuple[str, float] | None = None, weights_bytes: Sequence[float] = (), batch: int = 1) -> go.Figure:
+                        gpu: tuple[str, float] | None = None, weights_bytes: Sequence[float] = (), batch: int = 1,
+                        max_seq_lens: Sequence[int | None] = ()) -> go.Figure:
     """Log-log lines of KV-cache memory against context, with where each recipe fills the GPU.
 
-    ``gpu`` is (name, memory in bytes), for example from ``explorer.hardware``.
+    ``gpu`` is (name, memory in bytes), for example from ``explorer.hardware``. Each recipe's
+    ``max_seq_lens`` entry, when given, gets a diamond marker, and its curve is dashed beyond it.
     """
     fig = go.Figure()
-    for i, (label, curve) in enumerate(zip(labels, curves)):
-        fig.add_scatter(x=list(contexts), y=[b / 2**30 for b in curve], mode="lines+markers", name=label,
-                        line={"color": PALETTE[i % len(PALETTE)]},
-                        hovertemplate=f"{label}<br>%{{x:,}} tokens: %{{y:.3g}} GiB<extra></extra>")
+    limits = list(max_seq_lens) + [None] * (len(labels) - len(max_seq_lens))
+    for i, (label, curve, limit) in enumerate(zip(labels, curves, limits)):
+        _add_kv_curve(fig, label, PALETTE[i % len(PALETTE)], contexts, curve, limit)
     if gpu is not None:
         _mark_gpu(fig, labels, curves, contexts, gpu, weights_bytes)
     fig.update_xaxes(type="log", title=f"context length (tokens per sequence, batch {batch})")

@@ -72,8 +72,11 @@ def render_charts(entries: list[Entry], choice: WorkloadChoice, gpu: tuple[str, 
         st.subheader("KV cache against context")
         curves = [results.kv_curve(e.config.to_json(), choice.batch, choice.dtype) for e in measured]
         weights = [e.report["memory"]["weights_bytes"] for e in measured]
-        st.plotly_chart(charts.kv_cache_vs_context(labels, curves, gpu=gpu, weights_bytes=weights, batch=choice.batch),
+        limits = [e.config.max_seq_len for e in measured]
+        st.plotly_chart(charts.kv_cache_vs_context(labels, curves, gpu=gpu, weights_bytes=weights, batch=choice.batch,
+                                                   max_seq_lens=limits),
                         key="chart_kv_cache", width="stretch")
+        st.caption("Diamonds mark each recipe's max_seq_len; the dashed part of a curve lies beyond it.")
         if gpu:
             st.caption(f"The crosses mark where weights plus KV cache fill the {gpu[1] / 1e9:g} GB of one {gpu[0]} "
                        "(datasheet memory; activations and runtime overhead not included).")

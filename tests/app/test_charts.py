@@ -87,3 +87,42 @@ def test_latency_chart_has_prefill_and_decode_panels():
     assert len(fig.data) == 2
     assert list(fig.data[0].y) == [5.0, 9.0]
     assert list(fig.data[1].y) == [1.0, 1.1]
+
+
+def test_kv_chart_dashes_beyond_max_seq_len():
+    curves = charts.kv_cache_curves([GPT2, LLAMA], batch=1, dtype="bfloat16")
+    weights = [count_params(c)["total"] * 2 for c in (GPT2, LLAMA)]
+    fig = charts.kv_cache_vs_context(LABELS, curves, gpu=("H100", 80e9), weights_bytes=weights,
+                                     max_seq_lens=[1024, 1500])
+    gpt2 = [t for t in fig.data if t.legendgroup == LABELS[0]]
+    solid, beyond, marker = gpt2
+    assert solid.name == LABELS[0]
+    assert solid.x[-1] == 1024
+    assert solid.line.dash is None
+    assert beyond.name == "1. gpt2-small: beyond max_seq_len (1,024)"
+    assert beyond.line.dash == "dash"
+    assert beyond.x[0] == 1024
+    assert beyond.x[-1] == charts.CONTEXTS[-1]
+    assert marker.marker.symbol == "diamond"
+    assert list(marker.x) == [1024]
+    assert marker.y[0] == kv_cache_bytes(GPT2, 1024, 1, "bfloat16") / 2**30
+
+    llama_marker = [t for t in fig.data if t.legendgroup == LABELS[1] and t.mode == "markers"][0]
+    assert list(llama_marker.x) == [1500]
+    assert abs(llama_marker.y[0] - kv_cache_bytes(LLAMA, 1500, 1, "bfloat16") / 2**30) < 1e-12
+    assert any(t.name == "H100 memory" for t in fig.data)
+
+
+def test_kv_chart_limit_past_contexts_is_solid():
+    curves = charts.kv_cache_curves([GPT2], batch=1, dtype="bfloat16")
+    fig = charts.kv_cache_vs_context(LABELS[:1], curves, max_seq_lens=[2**30])
+    assert len(fig.data) == 1
+    assert fig.data[0].x[-1] == charts.CONTEXTS[-1]
+
+
+def test_kv_chart_limit_below_contexts_is_dashed():
+    curves = charts.kv_cache_curves([GPT2], batch=1, dtype="bfloat16")
+    fig = charts.kv_cache_vs_context(LABELS[:1], curves, max_seq_lens=[64])
+    assert len(fig.data) == 1
+    assert fig.data[0].line.dash == "dash"
+    assert fig.data[0].x[0] == charts.CONTEXTS[0]
