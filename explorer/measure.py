@@ -27,6 +27,13 @@ ATTENTION_CONVENTIONS = ("full", "causal")
 Progress = Callable[[float, str], None]
 
 
+def check_seq_len(config: DecoderConfig, seq_len: int, name: str = "seq_len") -> None:
+    """Raise ValueError when ``seq_len`` exceeds the recipe's max_seq_len; ``name`` labels the value."""
+    if seq_len > config.max_seq_len:
+        raise ValueError(f"invalid {name}={seq_len}: exceeds max_seq_len={config.max_seq_len} of recipe "
+                         f"'{config.name}'; use a shorter {name} or a recipe with a larger max_seq_len")
+
+
 @dataclass(frozen=True)
 class Workload:
     """What to measure: ``batch`` sequences of ``seq_len`` tokens at ``dtype`` on ``device``.
@@ -54,9 +61,7 @@ class Workload:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"invalid {name}={value!r}: expected an integer >= 1")
-        if self.seq_len > config.max_seq_len:
-            raise ValueError(f"invalid seq_len={self.seq_len}: exceeds max_seq_len={config.max_seq_len} of recipe "
-                             f"'{config.name}'; use a shorter seq_len or a recipe with a larger max_seq_len")
+        check_seq_len(config, self.seq_len)
         # The logits, feed-forward and attention-score tensors grow with batch x seq_len. A size that
         # no tensor can hold is rejected here, because torch ends even a meta-device run with an overflow.
         widest = max(config.vocab_size, 2 * config.resolved_d_ff, 3 * config.n_head * config.resolved_head_dim,

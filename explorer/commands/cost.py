@@ -8,6 +8,7 @@ import json
 from ..cost import OPTIMIZERS, RECOMPUTE_MODES, SERVE_DTYPES, ZERO_STAGES, ServingSetup, TrainingSetup, cost_report
 from ..cost.compute import DEFAULT_MFU
 from ..hardware import get_accelerator, load_hardware
+from ..measure import check_seq_len
 from ..spec import load_spec
 
 HELP = "Estimate training memory per GPU, GPU count, GPU-hours, cost, serving memory and roofline tokens/s."
@@ -90,6 +91,11 @@ def run(args: argparse.Namespace) -> int:
     training = TrainingSetup(optimizer=args.optimizer, gpus=args.gpus, tp=args.tp, zero=args.zero,
                              micro_batch=args.micro_batch, seq_len=args.seq_len, recompute=args.recompute)
     serving = ServingSetup(dtype=args.serve_dtype, batch=args.serve_batch, context=args.context)
+    # Checked here as well as in cost_report so that the message names the command-line option.
+    if args.seq_len is not None:
+        check_seq_len(config, args.seq_len, "--seq-len")
+    if args.context is not None:
+        check_seq_len(config, args.context, "--context")
     report = cost_report(config, gpu, training, serving, table, args.tokens, args.mfu, args.price)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from model import DecoderConfig
 
 from ..hardware import Accelerator
+from ..measure import check_seq_len
 from .compute import DEFAULT_MFU, training_compute
 from .optimizers import get_optimizer
 from .serving import (decode_point, kv_cache_bytes, kv_dtype, largest_batch, prefill_point, weights_bytes)
@@ -55,8 +56,11 @@ def cost_report(config: DecoderConfig, gpu: Accelerator, training: TrainingSetup
                 price_per_gpu_hour: float | None = None) -> dict:
     """Return training memory, sharding, compute, serving memory and roofline bounds of one recipe."""
     optimizer = get_optimizer(training.optimizer)
-    memory = training_memory(config, training)
     seq_len = training.seq_len or config.max_seq_len
+    check_seq_len(config, seq_len)
+    context = serving.context or config.max_seq_len
+    check_seq_len(config, context, "context")
+    memory = training_memory(config, training)
     activation_parts = {}
     if memory.activation_detail is not None:
         detail = memory.activation_detail
@@ -64,7 +68,6 @@ def cost_report(config: DecoderConfig, gpu: Accelerator, training: TrainingSetup
                             **detail.outside, "recompute buffer (one layer)": detail.recompute_buffer}
     compute = training_compute(config, gpu.dense_16bit_flops, training.gpus, tokens, seq_len, mfu, price_per_gpu_hour)
 
-    context = serving.context or config.max_seq_len
     weights = weights_bytes(config, serving.dtype)
     kv = kv_cache_bytes(config, context, serving.batch, serving.dtype)
     return {

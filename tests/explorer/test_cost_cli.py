@@ -40,3 +40,19 @@ def test_cost_bad_input_exits_2(capsys, tmp_path):
     bad.write_text('{"accelerators": {"x": {"name": "x"}}}')
     assert main(["cost", "gpt2-small", "--hardware", str(bad)]) == 2
     assert "missing memory_gb" in capsys.readouterr().err
+
+
+def test_cost_seq_len_above_max_exits_2(capsys):
+    assert main(["cost", "gpt2-small", "--seq-len", "4096"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--seq-len=4096" in err
+    assert "max_seq_len=1024" in err
+
+
+def test_cost_context_above_max_exits_2(capsys):
+    assert main(["cost", "gpt2-small", "--context", "4096"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "--context=4096" in err
+    assert "max_seq_len=1024" in err
