@@ -71,7 +71,8 @@ def format_report(report: dict) -> str:
         f"(6N + 12·L·H·Q·T), {c['flops']:.4g} FLOPs",
         f"  at MFU {c['mfu']:.0%} of {c['peak_flops_per_gpu'] / 1e12:,.1f} TFLOP/s: {c['gpu_hours']:,.0f} GPU-hours, "
         f"{c['days']:,.1f} days on {t['gpus']} GPUs"
-        + ("" if c["cost"] is None else f", cost {c['cost']:,.0f} at {c['price_per_gpu_hour']:g} per GPU-hour"),
+        + ("" if c["cost"] is None else f", cost {c['cost']:,.0f} in the currency of the price per GPU-hour "
+                                         f"({c['price_per_gpu_hour']:g})"),
         "",
         f"serving at {s['dtype']} (KV cache {s['kv_dtype']}), batch {s['batch']} x {s['context']} context: "
         f"weights {_bytes(s['weights_bytes'])} + KV cache {_bytes(s['kv_cache_bytes'])} = {_bytes(s['total_bytes'])}; "

@@ -1,4 +1,7 @@
-"""Plotly figures of the cost estimates: memory breakdowns and the roofline. No Streamlit here."""
+"""Plotly figures of the cost estimates: memory breakdowns and the roofline. No Streamlit here.
+
+Memory is in GiB (2^30 bytes), as in the Cost tab's table.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from .here import MachineAtHand
 from .serving import RooflinePoint
 
 TRAINING_PARTS = ("weights", "gradients", "optimizer states", "activations")
+GIB = 2**30
 
 
 def memory_breakdown(reports: list[dict], gpu: Accelerator) -> go.Figure:
@@ -16,10 +20,10 @@ def memory_breakdown(reports: list[dict], gpu: Accelerator) -> go.Figure:
     figure = go.Figure()
     names = [report["recipe"] for report in reports]
     for part in TRAINING_PARTS:
-        values = [report["training"]["memory_per_gpu"][part] / 1e9 for report in reports]
-        figure.add_bar(name=part, x=names, y=values, hovertemplate="%{x}: %{y:,.2f} GB<extra>" + part + "</extra>")
-    figure.add_hline(y=gpu.memory_bytes / 1e9, line_dash="dash", annotation_text=f"{gpu.name} memory")
-    figure.update_layout(barmode="stack", yaxis_title="GB per GPU (10^9 bytes)", title="Training memory per GPU")
+        values = [report["training"]["memory_per_gpu"][part] / GIB for report in reports]
+        figure.add_bar(name=part, x=names, y=values, hovertemplate="%{x}: %{y:,.2f} GiB<extra>" + part + "</extra>")
+    figure.add_hline(y=gpu.memory_bytes / GIB, line_dash="dash", annotation_text=f"{gpu.name} memory")
+    figure.update_layout(barmode="stack", yaxis_title="GiB per GPU (2^30 bytes)", title="Training memory per GPU")
     return figure
 
 
@@ -28,9 +32,10 @@ def serving_breakdown(reports: list[dict], gpu: Accelerator) -> go.Figure:
     figure = go.Figure()
     names = [report["recipe"] for report in reports]
     for key, label in (("weights_bytes", "weights"), ("kv_cache_bytes", "KV cache")):
-        figure.add_bar(name=label, x=names, y=[report["serving"][key] / 1e9 for report in reports])
-    figure.add_hline(y=gpu.memory_bytes / 1e9, line_dash="dash", annotation_text=f"{gpu.name} memory")
-    figure.update_layout(barmode="stack", yaxis_title="GB (10^9 bytes)", title="Serving memory")
+        figure.add_bar(name=label, x=names, y=[report["serving"][key] / GIB for report in reports],
+                       hovertemplate="%{x}: %{y:,.2f} GiB<extra>" + label + "</extra>")
+    figure.add_hline(y=gpu.memory_bytes / GIB, line_dash="dash", annotation_text=f"{gpu.name} memory")
+    figure.update_layout(barmode="stack", yaxis_title="GiB (2^30 bytes)", title="Serving memory")
     return figure
 
 

@@ -18,6 +18,7 @@ from model import DecoderConfig
 from .format import NOT_MEASURED, count, nbytes
 
 DEFAULT_GPU = "h100-sxm"
+COST_ROW = "cost (in the currency of the price per GPU-hour)"
 
 
 @st.cache_data(show_spinner=False)
@@ -46,7 +47,8 @@ def _settings(table) -> dict:
                                  format="%.3g", key="cost-tokens")
     with right:
         mfu = st.slider("MFU (share of the dense 16-bit peak)", 0.05, 1.0, 0.4, 0.05, key="cost-mfu")
-        price = st.number_input("Price per GPU-hour", min_value=0.0, value=2.5, step=0.1, key="cost-price")
+        price = st.number_input("Price per GPU-hour (any currency)", min_value=0.0, value=2.5, step=0.1, key="cost-price",
+                                help="The cost is given in the same currency.")
         serve_dtype = st.selectbox("Serving dtype", list(SERVE_DTYPES), index=1, key="cost-serve-dtype",
                                    help="int8 and int4 are weight-only; the KV cache stays bf16.")
         serve_batch = st.number_input("Serving batch", min_value=1, max_value=4096, value=1, key="cost-serve-batch")
@@ -67,7 +69,7 @@ def _row(report: dict) -> dict:
         "training FLOPs": f"{c['flops']:.3g}",
         "GPU-hours": f"{c['gpu_hours']:,.0f}",
         "days": f"{c['days']:,.1f}",
-        "cost": NOT_MEASURED if c["cost"] is None else f"{c['cost']:,.0f}",
+        COST_ROW: NOT_MEASURED if c["cost"] is None else f"{c['cost']:,.0f}",
         "serving weights": nbytes(s["weights_bytes"]),
         "KV cache": nbytes(s["kv_cache_bytes"]),
         "largest serving batch": f"{s['largest_batch']:,}",
@@ -102,6 +104,7 @@ def render(recipes: list[DecoderConfig], workload) -> None:
         return
 
     st.dataframe(pd.DataFrame(columns), key="cost-numbers")
+    st.caption("Memory in the table and the charts is in binary units: 1 GiB = 2^30 bytes, 1 MiB = 2^20 bytes.")
     only_reports = [report for _, report in reports]
     left, right = st.columns(2)
     left.plotly_chart(charts.memory_breakdown(only_reports, gpu), key="cost-training-memory")

@@ -56,3 +56,9 @@ def test_cost_context_above_max_exits_2(capsys):
     assert err.count("\n") == 1
     assert "--context=4096" in err
     assert "max_seq_len=1024" in err
+
+
+def test_cost_table_names_currency(capsys):
+    assert main(["cost", "gpt2-small", "--price", "2.5"]) == 0
+    output = capsys.readouterr().out
+    assert "in the currency of the price per GPU-hour (2.5)" in output

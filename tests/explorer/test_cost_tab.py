@@ -1,5 +1,7 @@
 """The Cost tab rendered by Streamlit's AppTest on a tiny page that calls ``render``."""
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 PAGE = '''
@@ -52,3 +54,21 @@ def test_cost_tab_places_measured_latency():
     mfu = machine.loc["prefill MFU", "1. tiny"]
     assert mfu.endswith("%")
     assert machine.loc["measured matmul peak", "1. tiny"].endswith("GFLOP/s")
+
+
+def test_cost_tab_memory_in_gib():
+    app = _run()
+    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    memory_titles = [spec["layout"]["yaxis"]["title"]["text"] for spec in specs[:2]]
+    assert memory_titles == ["GiB per GPU (2^30 bytes)", "GiB (2^30 bytes)"]
+    serving = specs[1]["data"][0]
+    assert serving["name"] == "weights"
+    assert serving["y"][1] * 2**30 == 124_439_808 * 2  # gpt2-small in bf16, the default serving dtype
+    assert any("1 GiB = 2^30 bytes" in caption.value for caption in app.caption)
+
+
+def test_cost_tab_names_cost_currency():
+    app = _run()
+    numbers = app.dataframe[0].value
+    assert "cost (in the currency of the price per GPU-hour)" in numbers.index
+    assert "cost" not in numbers.index
