@@ -34,6 +34,20 @@ def check_seq_len(config: DecoderConfig, seq_len: int, name: str = "seq_len") ->
                          f"'{config.name}'; use a shorter {name} or a recipe with a larger max_seq_len")
 
 
+def check_activation_elements(config: DecoderConfig, batch: int, seq_len: int, batch_name: str = "batch",
+                              seq_len_name: str = "seq_len") -> None:
+    """Raise ValueError when a forward pass of ``batch`` x ``seq_len`` tokens needs a tensor torch cannot hold."""
+    # The logits, feed-forward and attention-score tensors grow with batch x seq_len. A size that
+    # no tensor can hold is rejected here, because torch ends even a meta-device run with an overflow.
+    widest = max(config.vocab_size, 2 * config.resolved_d_ff, 3 * config.n_head * config.resolved_head_dim,
+                 config.n_head * seq_len)
+    elements = batch * seq_len * widest
+    if elements > MAX_TENSOR_ELEMENTS:
+        raise ValueError(f"invalid {batch_name}={batch}: with {seq_len_name}={seq_len} an activation of recipe "
+                         f"'{config.name}' would have {elements} elements, more than the {MAX_TENSOR_ELEMENTS} "
+                         f"a tensor can hold; use a smaller {batch_name} or {seq_len_name}")
+
+
 @dataclass(frozen=True)
 class Workload:
     """What to measure: ``batch`` sequences of ``seq_len`` tokens at ``dtype`` on ``device``.
@@ -62,15 +76,7 @@ class Workload:
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ValueError(f"invalid {name}={value!r}: expected an integer >= 1")
         check_seq_len(config, self.seq_len)
-        # The logits, feed-forward and attention-score tensors grow with batch x seq_len. A size that
-        # no tensor can hold is rejected here, because torch ends even a meta-device run with an overflow.
-        widest = max(config.vocab_size, 2 * config.resolved_d_ff, 3 * config.n_head * config.resolved_head_dim,
-                     config.n_head * self.seq_len)
-        elements = self.batch * self.seq_len * widest
-        if elements > MAX_TENSOR_ELEMENTS:
-            raise ValueError(f"invalid batch={self.batch}: with seq_len={self.seq_len} an activation of recipe "
-                             f"'{config.name}' would have {elements} elements, more than the {MAX_TENSOR_ELEMENTS} "
-                             f"a tensor can hold; use a smaller batch or seq_len")
+        check_activation_elements(config, self.batch, self.seq_len)
         if self.dtype not in memory.COMPUTE_DTYPES:
             raise ValueError(f"invalid dtype={self.dtype!r}: expected one of {', '.join(memory.COMPUTE_DTYPES)}")
         if self.device not in DEVICES:

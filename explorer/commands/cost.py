@@ -8,7 +8,7 @@ import json
 from ..cost import OPTIMIZERS, RECOMPUTE_MODES, SERVE_DTYPES, ZERO_STAGES, ServingSetup, TrainingSetup, cost_report
 from ..cost.compute import DEFAULT_MFU
 from ..hardware import get_accelerator, load_hardware
-from ..measure import check_seq_len
+from ..measure import check_activation_elements, check_seq_len
 from ..spec import load_spec
 
 HELP = "Estimate training memory per GPU, GPU count, GPU-hours, cost, serving memory and roofline tokens/s."
@@ -97,6 +97,9 @@ def run(args: argparse.Namespace) -> int:
         check_seq_len(config, args.seq_len, "--seq-len")
     if args.context is not None:
         check_seq_len(config, args.context, "--context")
+    seq_len, context = args.seq_len or config.max_seq_len, args.context or config.max_seq_len
+    check_activation_elements(config, args.micro_batch, seq_len, "--micro-batch", "--seq-len")
+    check_activation_elements(config, args.serve_batch, context, "--serve-batch", "--context")
     report = cost_report(config, gpu, training, serving, table, args.tokens, args.mfu, args.price)
     print(json.dumps(report, indent=2) if args.json else format_report(report))
     return 0

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from model import DecoderConfig
 
 from ..hardware import Accelerator
-from ..measure import check_seq_len
+from ..measure import check_activation_elements, check_seq_len
 from .compute import DEFAULT_MFU, training_compute
 from .optimizers import get_optimizer
 from .serving import (decode_point, kv_cache_bytes, kv_dtype, largest_batch, prefill_point, weights_bytes)
@@ -60,6 +60,8 @@ def cost_report(config: DecoderConfig, gpu: Accelerator, training: TrainingSetup
     check_seq_len(config, seq_len)
     context = serving.context or config.max_seq_len
     check_seq_len(config, context, "context")
+    check_activation_elements(config, training.micro_batch, seq_len, "micro_batch", "seq_len")
+    check_activation_elements(config, serving.batch, context, "batch", "context")
     memory = training_memory(config, training)
     activation_parts = {}
     if memory.activation_detail is not None:

@@ -58,6 +58,15 @@ def test_cost_context_above_max_exits_2(capsys):
     assert "max_seq_len=1024" in err
 
 
+def test_cost_huge_batches_exit_2(capsys):
+    for option in ("--micro-batch", "--serve-batch"):
+        assert main(["cost", "gpt2-small", option, str(10**20)]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1
+        assert f"invalid {option}={10**20}" in err
+        assert "a tensor can hold" in err
+
+
 def test_cost_table_names_currency(capsys):
     assert main(["cost", "gpt2-small", "--price", "2.5"]) == 0
     output = capsys.readouterr().out
