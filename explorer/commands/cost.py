@@ -45,6 +45,11 @@ def _bytes(n: float) -> str:
     return f"{n / 1e9:,.2f} GB" if n >= 1e8 else f"{n / 1e6:,.2f} MB"
 
 
+def _counted(count: str, unit: str) -> str:
+    """Join a formatted count and its unit, plural unless the count reads "1"."""
+    return f"{count} {unit}" if count == "1" else f"{count} {unit}s"
+
+
 def _rate(n: float | None) -> str:
     return "unknown" if n is None else f"{n:,.0f}"
 
@@ -53,12 +58,16 @@ def format_report(report: dict) -> str:
     t, c, s = report["training"], report["compute"], report["serving"]
     m = t["memory_per_gpu"]
     smallest = t["smallest_gpu_count"]
+    sequence = _counted(str(t["seq_len"]), "token")
+    tokens = _counted(format(c["tokens"], ".3g"), "token")
+    gpu_hours = _counted(format(c["gpu_hours"], ",.0f"), "GPU-hour")
+    gpus = _counted(str(t["gpus"]), "GPU")
     lines = [
         f"{report['recipe']}: {report['parameters']:,} parameters; GPU {report['gpu']['name']} "
         f"({_bytes(report['gpu']['memory_bytes'])})",
         "",
         f"training memory per GPU ({t['optimizer']}: {t['convention']}; ZeRO {t['zero']}, TP {t['tp']}, "
-        f"DP {t['data_parallel']}, micro-batch {t['micro_batch']} x {t['seq_len']} tokens, recompute {t['recompute']})",
+        f"DP {t['data_parallel']}, micro-batch {t['micro_batch']} x {sequence}, recompute {t['recompute']})",
     ]
     for key in ("weights", "gradients", "optimizer states", "activations"):
         lines.append(f"  {key:<18} {_bytes(m[key]):>14}")
@@ -67,10 +76,10 @@ def format_report(report: dict) -> str:
                  + (f"{smallest}" if smallest is not None else "none (the unsharded part alone exceeds one GPU)"))
     lines += [
         "",
-        f"compute: {c['tokens']:.3g} tokens ({c['tokens_rule']}), {c['flops_per_token']:.4g} FLOPs/token "
+        f"compute: {tokens} ({c['tokens_rule']}), {c['flops_per_token']:.4g} FLOPs/token "
         f"(6N + 12·L·H·Q·T), {c['flops']:.4g} FLOPs",
-        f"  at MFU {c['mfu']:.0%} of {c['peak_flops_per_gpu'] / 1e12:,.1f} TFLOP/s: {c['gpu_hours']:,.0f} GPU-hours, "
-        f"{c['days']:,.1f} days on {t['gpus']} GPUs"
+        f"  at MFU {c['mfu']:.0%} of {c['peak_flops_per_gpu'] / 1e12:,.1f} TFLOP/s: {gpu_hours}, "
+        f"{c['days']:,.1f} days on {gpus}"
         + ("" if c["cost"] is None else f", cost {c['cost']:,.0f} in the currency of the price per GPU-hour "
                                          f"({c['price_per_gpu_hour']:g})"),
         "",

@@ -71,3 +71,12 @@ def test_cost_table_names_currency(capsys):
     assert main(["cost", "gpt2-small", "--price", "2.5"]) == 0
     output = capsys.readouterr().out
     assert "in the currency of the price per GPU-hour (2.5)" in output
+
+
+def test_cost_table_singular_units(capsys):
+    assert main(["cost", "gpt2-small", "--seq-len", "1", "--tokens", "1"]) == 0
+    output = capsys.readouterr().out
+    assert "days on 1 GPU\n" in output
+    assert "1 GPUs" not in output
+    assert "micro-batch 1 x 1 token," in output
+    assert "compute: 1 token (" in output
