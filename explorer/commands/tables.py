@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 from pathlib import Path
 
+from ..quality.results import DEFAULT_RESULTS_DIR
 from ..tables import TABLE_KEYS, TableSettings, build_tables, to_json, to_markdown
 
 HELP = ("Measure positional encodings, attention kinds, feed-forwards, norms and the older against the "
@@ -61,7 +63,30 @@ def selected_tables(text: str) -> tuple[str, ...]:
     return keys
 
 
+def check_paths(args: argparse.Namespace) -> None:
+    """Raise ValueError for an unusable --output or --quality-dir, so that no measuring is wasted."""
+    if args.output:
+        output = Path(args.output).absolute()
+        if output.is_dir():
+            raise ValueError(f"invalid --output={args.output!r}: {output} is a directory; give a file path")
+        if not output.parent.is_dir():
+            raise ValueError(f"invalid --output={args.output!r}: directory {output.parent} does not exist; "
+                             f"create it or choose another path")
+        if not os.access(output.parent, os.W_OK):
+            raise ValueError(f"invalid --output={args.output!r}: directory {output.parent} is not writable; "
+                             f"choose another path")
+    if args.quality_dir is not None:
+        quality_dir = Path(args.quality_dir)
+        # A missing default directory only means that no quality runs have been saved yet.
+        if quality_dir.resolve() == DEFAULT_RESULTS_DIR and not quality_dir.exists():
+            return
+        if not quality_dir.is_dir():
+            raise ValueError(f"invalid --quality-dir={args.quality_dir!r}: directory {quality_dir.absolute()} "
+                             f"not found; give the directory that contains the quality-lab results")
+
+
 def run(args: argparse.Namespace) -> int:
+    check_paths(args)
     settings = settings_from(args)
     only = selected_tables(args.tables)
     if args.threads is not None:

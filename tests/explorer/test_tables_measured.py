@@ -110,6 +110,32 @@ def test_cli_bad_input_exits_2(capsys, argv, field):
     assert field in out.err
 
 
+def test_cli_missing_output_dir_exits_2(capsys, tmp_path):
+    output = tmp_path / "nosuch" / "x.md"
+    code, out = run_cli(capsys, "--output", str(output))
+    assert code == 2
+    assert out.err.count("\n") == 1  # one error line and no progress lines, so nothing was measured
+    assert "--output" in out.err
+    assert str(output.parent) in out.err
+
+
+def test_cli_missing_quality_dir_exits_2(capsys, tmp_path):
+    missing = tmp_path / "nosuch"
+    code, out = run_cli(capsys, "--tables", "norm", "--no-latency", "--quality-dir", str(missing))
+    assert code == 2
+    assert out.err.count("\n") == 1
+    assert "--quality-dir" in out.err
+    assert str(missing) in out.err
+
+
+def test_cli_absent_default_quality_dir_accepted(capsys, tmp_path, monkeypatch):
+    absent = tmp_path / "results" / "quality"
+    monkeypatch.setattr("explorer.commands.tables.DEFAULT_RESULTS_DIR", absent)
+    code, out = run_cli(capsys, "--d-model", "32", "--n-layer", "1", "--n-head", "4", "--vocab-size", "64",
+                        "--seq-len", "8", "--no-latency", "--tables", "norm", "--quality-dir", str(absent))
+    assert code == 0, out.err
+
+
 def test_cli_json_norm_table(capsys, tmp_path):
     code, out = run_cli(capsys, "--d-model", "32", "--n-layer", "1", "--n-head", "4", "--vocab-size", "64",
                         "--seq-len", "8", "--no-latency", "--format", "json", "--tables", "norm",
