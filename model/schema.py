@@ -49,8 +49,19 @@ class ConfigError(ValueError):
     """A recipe value that cannot build a model; the message names the field and what is allowed."""
 
 
+# A value whose repr is longer than this is cut to its first 40 characters, so an error stays one readable line.
+MAX_SHOWN_VALUE_CHARS = 80
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    if len(text) <= MAX_SHOWN_VALUE_CHARS:
+        return text
+    return f"{text[:40]}… ({len(text)} characters)"
+
+
 def _fail(field_name: str, value: Any, allowed: str) -> ConfigError:
-    return ConfigError(f"invalid {field_name}={value!r}: {allowed}")
+    return ConfigError(f"invalid {field_name}={_shown(value)}: {allowed}")
 
 
 def _check_int(name: str, value: Any, minimum: int = 1) -> int:

@@ -78,6 +78,16 @@ def test_bad_recipe_names_field(changes, field):
     assert f"{field}=" in str(error.value)
 
 
+def test_huge_value_shortened_in_error():
+    with pytest.raises(ValueError) as error:
+        DecoderConfig.from_dict(tiny_recipe(n_layer=10**400))
+    message = str(error.value)
+    assert message.startswith("invalid n_layer=1000000000")
+    assert "… (401 characters)" in message
+    assert len(message) < 200
+    assert message.endswith(": expected at most 10000 layers")
+
+
 def test_gqa_error_names_allowed_values():
     with pytest.raises(ValueError, match="n_kv_head=5") as error:
         DecoderConfig.from_dict(tiny_recipe(n_head=12, d_model=768, n_kv_head=5))
