@@ -86,10 +86,8 @@ for tab, (name, module_name) in zip(others, OTHER_TABS.items()):
             continue
         recipes = [config for _, config in configs]
         try:
-            if name == "Quality":  # its recipe picks are kept by slot, so it needs each recipe's slot
-                module.render(recipes, choice.workload(), slots=[slot for slot, _ in configs])
-            else:
-                module.render(recipes, choice.workload())
+            # Each tab labels a recipe by its slot, so the numbers match the recipe columns above.
+            module.render(recipes, choice.workload(), slots=[slot for slot, _ in configs])
         except Exception as err:  # a tab's failure stays inside its tab, as a message
             log.exception("the %s tab failed", name)
             st.error(f"The {name} tab failed: {type(err).__name__}: {err}")

@@ -76,8 +76,11 @@ def _row(report: dict) -> dict:
     }
 
 
-def render(recipes: list[DecoderConfig], workload) -> None:
-    """Draw the Cost tab for ``recipes``; ``workload`` gives the training and serving sequence length."""
+def render(recipes: list[DecoderConfig], workload, slots: list[int] | None = None) -> None:
+    """Draw the Cost tab for ``recipes``, which sit in the page's recipe ``slots`` (0, 1, … when None).
+
+    ``workload`` gives the training and serving sequence length.
+    """
     table = load_hardware()
     options = _settings(table)
     gpu = table[options["gpu"]]
@@ -86,8 +89,9 @@ def render(recipes: list[DecoderConfig], workload) -> None:
                f"Source: {gpu.source}. {gpu.note}")
 
     reports, columns = [], {}
-    for index, config in enumerate(recipes):
-        label = f"{index + 1}. {config.name}"
+    slots = list(range(len(recipes))) if slots is None else list(slots)
+    for slot, config in zip(slots, recipes):
+        label = f"{slot + 1}. {config.name}"
         try:
             training = TrainingSetup(optimizer=options["optimizer"], gpus=options["gpus"], tp=options["tp"],
                                      zero=options["zero"], micro_batch=options["micro_batch"],

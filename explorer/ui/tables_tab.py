@@ -112,8 +112,12 @@ def _render_table(table: Table, timing: str | None) -> None:
             st.markdown("\n".join(f"- {verdict}" for verdict in table.verdicts))
 
 
-def render(recipes, workload) -> None:
-    """Draw the Tables tab; ``workload`` supplies the device and dtype."""
+def render(recipes, workload, slots: list[int] | None = None) -> None:
+    """Draw the Tables tab; ``workload`` supplies the device and dtype.
+
+    The first recipe sets the form's default size; ``slots`` is accepted for the common tab
+    interface and not used, because the tables measure base recipes of their own.
+    """
     st.caption("Each component's usual rating, checked against numbers measured on the real model. Ratings "
                "(low, medium, high) are derived from the measurements by the rule under each table.")
     chosen = _settings_form(recipes, workload)

@@ -16,13 +16,14 @@ if latency:
     recipes = [DecoderConfig(name="tiny", vocab_size=256, max_seq_len=64, n_layer=2, d_model=64, n_head=4)]
 workload = SimpleNamespace(batch=1, seq_len=64 if latency else 1024, dtype="float32", device="cpu",
                            attention="full", latency=latency)
-render(recipes, workload)
+render(recipes, workload, slots=st.session_state.get("slots"))
 '''
 
 
-def _run(latency=False) -> AppTest:
+def _run(latency=False, slots=None) -> AppTest:
     app = AppTest.from_string(PAGE, default_timeout=120)
     app.session_state["latency"] = latency
+    app.session_state["slots"] = slots
     return app.run()
 
 
@@ -35,6 +36,12 @@ def test_cost_tab_shows_numbers_and_charts():
     assert numbers.loc["parameters", "1. llama-2-7b"] == "6.74 B"
     chart_keys = {chart.proto.id for chart in app.get("plotly_chart")}
     assert len(chart_keys) == 3
+
+
+def test_cost_tab_labels_recipes_by_slot():
+    # With recipe 2 invalid, the page passes slots 0 and 2; labels must match the recipe columns.
+    app = _run(slots=[0, 2])
+    assert list(app.dataframe[0].value.columns) == ["1. llama-2-7b", "3. gpt2-small"]
 
 
 def test_cost_tab_widgets_change_numbers():
