@@ -124,12 +124,16 @@ def _interpolate(contexts: Sequence[int], curve: Sequence[float], context: float
     return curve[above - 1] + share * (curve[above] - curve[above - 1])
 
 
-def _add_kv_curve(fig: go.Figure, label: str, colour: str, contexts: Sequence[int], curve: Sequence[float],
-                  max_seq_len: int | None) -> None:
-    """Draw one recipe's KV-cache curve, solid up to ``max_seq_len`` and dashed beyond it, with a marker at it."""
-    hover = f"{label}<br>%{{x:,}} tokens: %{{y:.3g}} GiB<extra></extra>"
+def _add_limited_curve(fig: go.Figure, label: str, colour: str, contexts: Sequence[int], curve: Sequence[float],
+                       max_seq_len: int | None, scale: float = 1.0, value_format: str = "%{y:.3g}") -> None:
+    """Draw one recipe's curve against context, solid up to ``max_seq_len`` and dashed beyond it, with a marker at it.
+
+    Values are divided by ``scale`` before plotting (2**30 for GiB); ``value_format`` is the
+    hover text of one y value.
+    """
+    hover = f"{label}<br>%{{x:,}} tokens: {value_format}<extra></extra>"
     if max_seq_len is None or max_seq_len >= contexts[-1]:
-        fig.add_scatter(x=list(contexts), y=[b / 2**30 for b in curve], mode="lines+markers", name=label,
+        fig.add_scatter(x=list(contexts), y=[b / scale for b in curve], mode="lines+markers", name=label,
                         legendgroup=label, line={"color": colour}, hovertemplate=hover)
         return
 
@@ -140,15 +144,15 @@ def _add_kv_curve(fig: go.Figure, label: str, colour: str, contexts: Sequence[in
         within.append(at_limit)
         beyond.insert(0, at_limit)  # the dashed part starts where the solid part ends
     if within:
-        fig.add_scatter(x=[c for c, _ in within], y=[b / 2**30 for _, b in within], mode="lines+markers", name=label,
+        fig.add_scatter(x=[c for c, _ in within], y=[b / scale for _, b in within], mode="lines+markers", name=label,
                         legendgroup=label, line={"color": colour}, hovertemplate=hover)
-    fig.add_scatter(x=[c for c, _ in beyond], y=[b / 2**30 for _, b in beyond], mode="lines", legendgroup=label,
+    fig.add_scatter(x=[c for c, _ in beyond], y=[b / scale for _, b in beyond], mode="lines", legendgroup=label,
                     name=f"{label}: beyond max_seq_len ({max_seq_len:,})", line={"color": colour, "dash": "dash"},
-                    hovertemplate=f"{label}, beyond max_seq_len {max_seq_len:,}<br>%{{x:,}} tokens: %{{y:.3g}} GiB<extra></extra>")
+                    hovertemplate=f"{label}, beyond max_seq_len {max_seq_len:,}<br>%{{x:,}} tokens: {value_format}<extra></extra>")
     if max_seq_len >= contexts[0]:
-        fig.add_scatter(x=[at_limit[0]], y=[at_limit[1] / 2**30], mode="markers", legendgroup=label, showlegend=False,
+        fig.add_scatter(x=[at_limit[0]], y=[at_limit[1] / scale], mode="markers", legendgroup=label, showlegend=False,
                         name=f"{label}: max_seq_len", marker={"symbol": "diamond", "size": 11, "color": colour},
-                        hovertemplate=f"{label}: max_seq_len %{{x:,}} tokens, %{{y:.3g}} GiB<extra></extra>")
+                        hovertemplate=f"{label}: max_seq_len %{{x:,}} tokens, {value_format}<extra></extra>")
 
 
 def kv_cache_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]], contexts: Sequence[int] = CONTEXTS,
@@ -162,7 +166,7 @@ def kv_cache_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]]
     fig = go.Figure()
     limits = list(max_seq_lens) + [None] * (len(labels) - len(max_seq_lens))
     for i, (label, curve, limit) in enumerate(zip(labels, curves, limits)):
-        _add_kv_curve(fig, label, PALETTE[i % len(PALETTE)], contexts, curve, limit)
+        _add_limited_curve(fig, label, PALETTE[i % len(PALETTE)], contexts, curve, limit, 2**30, "%{y:.3g} GiB")
     if gpu is not None:
         _mark_gpu(fig, labels, curves, contexts, gpu, weights_bytes)
     fig.update_xaxes(type="log", title=f"context length (tokens per sequence, batch {batch})")
@@ -171,13 +175,17 @@ def kv_cache_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]]
     return fig
 
 
-def flops_per_token_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]], contexts: Sequence[int] = CONTEXTS) -> go.Figure:
-    """Lines of FLOPs per decoded token against the context already in the KV cache."""
+def flops_per_token_vs_context(labels: Sequence[str], curves: Sequence[Sequence[float]], contexts: Sequence[int] = CONTEXTS,
+                               max_seq_lens: Sequence[int | None] = ()) -> go.Figure:
+    """Lines of FLOPs per decoded token against the context already in the KV cache.
+
+    Each recipe's ``max_seq_lens`` entry, when given, gets a diamond marker, and its curve is
+    dashed beyond it.
+    """
     fig = go.Figure()
-    for i, (label, curve) in enumerate(zip(labels, curves)):
-        fig.add_scatter(x=list(contexts), y=list(curve), mode="lines+markers", name=label,
-                        line={"color": PALETTE[i % len(PALETTE)]},
-                        hovertemplate=f"{label}<br>context %{{x:,}}: %{{y:.4g}} FLOPs<extra></extra>")
+    limits = list(max_seq_lens) + [None] * (len(labels) - len(max_seq_lens))
+    for i, (label, curve, limit) in enumerate(zip(labels, curves, limits)):
+        _add_limited_curve(fig, label, PALETTE[i % len(PALETTE)], contexts, curve, limit, 1.0, "%{y:.4g} FLOPs")
     fig.update_xaxes(type="log", title="context length (tokens in the KV cache)")
     fig.update_yaxes(type="log", title="FLOPs per decoded token (2 per multiply-add)")
     fig.update_layout(margin={"t": 30}, legend_title="recipe")

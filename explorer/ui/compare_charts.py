@@ -83,7 +83,9 @@ def render_charts(entries: list[Entry], choice: WorkloadChoice, gpu: tuple[str, 
     with right:
         st.subheader("FLOPs per decoded token against context")
         flop_curves = [results.decode_curve(e.config.to_json()) for e in measured]
-        st.plotly_chart(charts.flops_per_token_vs_context(labels, flop_curves), key="chart_decode_flops", width="stretch")
+        st.plotly_chart(charts.flops_per_token_vs_context(labels, flop_curves, max_seq_lens=limits),
+                        key="chart_decode_flops", width="stretch")
+        st.caption("Diamonds mark each recipe's max_seq_len, as on the KV-cache chart.")
 
     left, right = st.columns(2)
     with left:

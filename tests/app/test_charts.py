@@ -126,3 +126,15 @@ def test_kv_chart_limit_below_contexts_is_dashed():
     assert len(fig.data) == 1
     assert fig.data[0].line.dash == "dash"
     assert fig.data[0].x[0] == charts.CONTEXTS[0]
+
+
+def test_decode_flops_chart_marks_max_seq_len():
+    curves = charts.decode_flops_curves([GPT2])
+    fig = charts.flops_per_token_vs_context(LABELS[:1], curves, max_seq_lens=[GPT2.max_seq_len])
+
+    solid, dashed, marker = fig.data
+    assert solid.x[-1] == GPT2.max_seq_len
+    assert dashed.line.dash == "dash"
+    assert dashed.x[0] == GPT2.max_seq_len
+    assert marker.marker.symbol == "diamond"
+    assert marker.x[0] == GPT2.max_seq_len
