@@ -130,6 +130,9 @@ def build_model(config: DecoderConfig, device: str | torch.device = "cpu", dtype
     buffers (RoPE frequencies, ALiBi slopes, xPos decay) uninitialised; build on the target
     device instead.
     """
+    if not isinstance(config, DecoderConfig):
+        raise TypeError(f"build_model expects a DecoderConfig, got {type(config).__name__} {config!r:.60}; "
+                        "make one with DecoderConfig.from_preset(name) or DecoderConfig.from_dict(recipe)")
     device = torch.device(device)
     with device:
         model = Decoder(config)

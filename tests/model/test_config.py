@@ -224,3 +224,8 @@ def test_random_recipes_raise_only_value_error(recipe):
     # only sizes that no tensor can hold, which validation rejects, could fail here.
     build_model(config, device="meta")
     assert DecoderConfig.from_json(config.to_json()) == config
+
+
+def test_build_model_rejects_preset_name():
+    with pytest.raises(TypeError, match="DecoderConfig.from_preset"):
+        build_model("gpt2-small", device="meta")
