@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass
 from typing import Callable
 
 from model import DecoderConfig
-from model.schema import MAX_TENSOR_ELEMENTS
+from model.schema import MAX_TENSOR_ELEMENTS, check_positive_int
 
 from . import activations, memory
 from .flops import measure_flops
@@ -72,9 +72,7 @@ class Workload:
     def check(self, config: DecoderConfig) -> None:
         """Raise ValueError naming the field when this workload cannot run on ``config``."""
         for name in ("batch", "seq_len"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"invalid {name}={value!r}: expected an integer >= 1")
+            check_positive_int(name, getattr(self, name))
         check_seq_len(config, self.seq_len)
         check_activation_elements(config, self.batch, self.seq_len)
         if self.dtype not in memory.COMPUTE_DTYPES:

@@ -81,6 +81,11 @@ def _check_float(name: str, value: Any, minimum: float | None = None, exclusive:
     return float(value)
 
 
+def check_positive_int(name: str, value: Any) -> int:
+    """Return ``value`` if it is an integer >= 1, else raise ConfigError naming ``name``."""
+    return _check_int(name, value, minimum=1)
+
+
 def _check_bool(name: str, value: Any) -> bool:
     if not isinstance(value, bool):
         raise _fail(name, value, "expected true or false")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from model import DecoderConfig
+from model.schema import check_positive_int
 
 from ..hardware import Accelerator
 from ..measure import check_activation_elements, check_seq_len
@@ -25,9 +26,8 @@ class ServingSetup:
     def __post_init__(self) -> None:
         kv_dtype(self.dtype)
         for name in ("batch", "context"):
-            value = getattr(self, name)
-            if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
-                raise ValueError(f"invalid {name}={value!r}: expected an integer >= 1")
+            if getattr(self, name) is not None:
+                check_positive_int(name, getattr(self, name))
 
 
 def roofline_rows(config: DecoderConfig, serving: ServingSetup, table: dict[str, Accelerator]) -> list[dict]:

@@ -12,18 +12,13 @@ import math
 from dataclasses import dataclass, field
 
 from model import DecoderConfig
+from model.schema import check_positive_int
 
 from .activations import BACKENDS, RECOMPUTE_MODES, ActivationEstimate, activation_memory
 from .optimizers import get_optimizer
 from .params import parameter_counts
 
 ZERO_STAGES = (0, 1, 2, 3)
-
-
-def _positive_int(name: str, value) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(f"invalid {name}={value!r}: expected an integer >= 1")
-    return value
 
 
 @dataclass(frozen=True)
@@ -43,9 +38,9 @@ class TrainingSetup:
     def __post_init__(self) -> None:
         get_optimizer(self.optimizer)
         for name in ("gpus", "tp", "micro_batch"):
-            _positive_int(name, getattr(self, name))
+            check_positive_int(name, getattr(self, name))
         if self.seq_len is not None:
-            _positive_int("seq_len", self.seq_len)
+            check_positive_int("seq_len", self.seq_len)
         if self.gpus % self.tp:
             raise ValueError(f"invalid gpus={self.gpus}: must be a multiple of tp={self.tp} (data parallel = gpus / tp)")
         if self.zero not in ZERO_STAGES:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 
 from model import DecoderConfig
+from model.schema import check_positive_int
 
 from .data import VOCAB_SIZE
 
@@ -38,8 +39,7 @@ def scale_recipe(config: DecoderConfig, seq_len: int, d_model: int = DEFAULT_D_M
                  n_layer: int = DEFAULT_N_LAYER, head_dim: int = DEFAULT_HEAD_DIM) -> DecoderConfig:
     """Return ``config`` shrunk to ``d_model`` x ``n_layer`` with byte vocabulary and its components kept."""
     for name, value in (("seq_len", seq_len), ("d_model", d_model), ("n_layer", n_layer), ("head_dim", head_dim)):
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"invalid {name}={value!r}: expected an integer >= 1")
+        check_positive_int(name, value)
     if d_model % head_dim:
         raise ValueError(f"invalid d_model={d_model}: expected a multiple of the head width {head_dim}")
 

@@ -21,6 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from model import DecoderConfig, build_model
+from model.schema import check_positive_int
 
 from .data import Corpus, sample_batch
 from .evaluate import extrapolation, mean_loss, validation_spans
@@ -53,9 +54,7 @@ class TrainSettings:
 
     def __post_init__(self) -> None:
         for name in ("steps", "seq_len", "batch_size", "eval_interval", "eval_windows", "d_model", "n_layer", "threads"):
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"invalid {name}={value!r}: expected an integer >= 1")
+            check_positive_int(name, getattr(self, name))
         if not (math.isfinite(self.lr) and self.lr > 0):
             raise ValueError(f"invalid lr={self.lr!r}: expected a number > 0")
         for name in ("min_lr_ratio", "warmup_fraction"):
