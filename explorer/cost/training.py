@@ -118,7 +118,7 @@ def training_memory(config: DecoderConfig, setup: TrainingSetup) -> TrainingMemo
 def smallest_gpu_count(config: DecoderConfig, setup: TrainingSetup, gpu_memory_bytes: float) -> int | None:
     """Return the fewest GPUs (a multiple of tp) on which the setup fits, or None if no count does.
 
-    Only the ZeRO-sharded part shrinks as GPUs are added. With ZeRO stage 0 the answer is tp or
+    Only the ZeRO-sharded part shrinks as GPUs are added. With ZeRO stage 0 the result is tp or
     None, and when the replicated part alone exceeds a GPU no count fits.
     """
     memory = training_memory(config, setup)

@@ -25,7 +25,7 @@ def _numel(value: Any) -> int:
 
 
 def _constant(value: Any) -> Any:
-    """Return the constant a traced input holds (a flag or a scale), or None for a tensor."""
+    """Return the constant a traced input contains (a flag or a scale), or None for a tensor."""
     try:
         return value.toIValue()
     except RuntimeError:

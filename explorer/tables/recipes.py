@@ -131,4 +131,8 @@ def kv_label(n_head: int, n_kv_head: int) -> str:
 
 
 def kv_family(n_head: int, n_kv_head: int) -> str:
-    return "mha" if n_kv_head == n_head else "mqa" if n_kv_head == 1 else "gqa"
+    if n_kv_head == n_head:
+        return "mha"
+    if n_kv_head == 1:
+        return "mqa"
+    return "gqa"

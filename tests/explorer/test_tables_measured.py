@@ -71,7 +71,8 @@ def test_recipe_swaps_change_one_component():
     assert (modern.position["kind"], modern.n_kv_head, modern.feed_forward["kind"], modern.norm["kind"]) == \
         ("rope", 2, "swiglu", "rmsnorm")
     assert modern.resolved_d_ff == 100
-    assert steps[1][1].position["kind"] == "rope" and steps[1][1].n_kv_head == 8
+    assert steps[1][1].position["kind"] == "rope"
+    assert steps[1][1].n_kv_head == 8
 
 
 def test_matched_size_is_close(tiny_tables):
